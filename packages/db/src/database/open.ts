@@ -1,0 +1,139 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import BetterSqlite3 from "better-sqlite3";
+import { drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
+import { withReplicas } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { ConfigurationError, DatabaseUnavailableError } from "../errors/errors.js";
+import type { AnyTable } from "../schema/table.js";
+import { Mutex } from "./mutex.js";
+import { type DatabaseTarget, parseDatabaseUrl, redactUrl } from "./url.js";
+import { type AnyDrizzle, Session, type Shared } from "./session.js";
+
+export interface OpenOptions {
+  /** See `parseDatabaseUrl`: a path, `file:`, `:memory:`, `postgres://`, `pglite://<dir>` or `pglite://memory`. */
+  url: string;
+  /** The tables the database holds, so errors can name columns by their property names. */
+  tables?: Record<string, AnyTable> | readonly AnyTable[];
+  /** PostgreSQL read replicas: reads outside transactions go to them. */
+  replicaUrls?: readonly string[];
+  /** PostgreSQL pool size (default 10). */
+  poolMax?: number;
+  /** SQLite: how long to wait for another process's write lock, in ms (default 5000). */
+  busyTimeoutMs?: number;
+}
+
+/** An open database: the root session, plus what is needed to close it. */
+export class Database extends Session {
+  /** @internal */
+  constructor(
+    shared: Shared,
+    drizzle: AnyDrizzle,
+    readonly target: DatabaseTarget,
+    /** The URL it was opened with, password hidden. */
+    readonly url: string,
+    private readonly closeDriver: () => Promise<void>,
+  ) {
+    super(shared, drizzle, false);
+  }
+
+  get driver() {
+    return this.shared.driver;
+  }
+
+  /** Lets transactions in progress finish, then closes every connection. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.shared.closed) return;
+    if (this.shared.sqlite) await this.shared.sqlite.lock.idle();
+    this.shared.closed = true;
+    this.shared.prepared.clear();
+    await this.closeDriver();
+  }
+}
+
+/** Opens the database a `DATABASE_URL` names, with the driver and settings that suit it. */
+export async function openDatabase(options: OpenOptions): Promise<Database> {
+  const target = parseDatabaseUrl(options.url);
+  const tableList = Array.isArray(options.tables) ? options.tables : Object.values(options.tables ?? {});
+  const tables = new Map((tableList as AnyTable[]).map((t) => [t.name, t]));
+  const url = target.driver === "postgres-js" ? redactUrl(options.url) : options.url;
+
+  switch (target.driver) {
+    case "better-sqlite3": {
+      let client: BetterSqlite3.Database;
+      try {
+        if (target.file !== ":memory:") mkdirSync(path.dirname(target.file), { recursive: true });
+        client = new BetterSqlite3(target.file);
+        // WAL lets readers in other processes go on while one writes; NORMAL is durable in WAL mode
+        // across application crashes (only an OS crash can lose the last commits).
+        if (target.file !== ":memory:") client.pragma("journal_mode = WAL");
+        client.pragma("synchronous = NORMAL");
+        client.pragma("foreign_keys = ON");
+        client.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+      } catch (error) {
+        throw new DatabaseUnavailableError({
+          cause: new Error(`cannot open SQLite database ${target.file}: ${(error as Error).message}`),
+        });
+      }
+      const shared: Shared = {
+        dialect: "sqlite",
+        driver: "better-sqlite3",
+        tables,
+        sqlite: { client, lock: new Mutex() },
+        prepared: new Map(),
+        closed: false,
+      };
+      return new Database(shared, drizzleSqlite({ client }), target, url, async () => {
+        client.close();
+      });
+    }
+
+    case "postgres-js": {
+      const poolMax = options.poolMax ?? 10;
+      if (!Number.isInteger(poolMax) || poolMax < 1) throw new ConfigurationError("DATABASE_POOL_MAX must be a whole number ≥ 1");
+      const connect = (connectionUrl: string) =>
+        postgres(connectionUrl, { max: poolMax, onnotice: () => {}, connect_timeout: 10, idle_timeout: 60 });
+      const client = connect(options.url);
+      const replicas = (options.replicaUrls ?? []).map(connect);
+      const all = [client, ...replicas];
+      try {
+        await Promise.all(all.map((c) => c`select 1`));
+      } catch (error) {
+        await Promise.all(all.map((c) => c.end({ timeout: 1 })));
+        throw new DatabaseUnavailableError({
+          cause: new Error(`cannot connect to ${url}: ${(error as Error).message || String((error as { code?: string }).code)}`),
+        });
+      }
+      const primary = drizzlePostgres({ client });
+      const drizzle =
+        replicas.length > 0
+          ? withReplicas(
+              primary,
+              replicas.map((r) => drizzlePostgres({ client: r })) as [typeof primary, ...(typeof primary)[]],
+            )
+          : primary;
+      const shared: Shared = { dialect: "postgres", driver: "postgres-js", tables, prepared: new Map(), closed: false };
+      return new Database(shared, drizzle as unknown as AnyDrizzle, target, url, async () => {
+        await Promise.all(all.map((c) => c.end({ timeout: 5 })));
+      });
+    }
+
+    case "pglite": {
+      let client: PGlite;
+      try {
+        if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
+        client = new PGlite(target.dataDir);
+        await client.waitReady;
+      } catch (error) {
+        throw new DatabaseUnavailableError({
+          cause: new Error(`cannot open PGlite database ${target.dataDir ?? "in memory"}: ${(error as Error).message}`),
+        });
+      }
+      const shared: Shared = { dialect: "postgres", driver: "pglite", tables, prepared: new Map(), closed: false };
+      return new Database(shared, drizzlePglite({ client }), target, url, async () => client.close());
+    }
+  }
+}

@@ -1,0 +1,213 @@
+import type BetterSqlite3 from "better-sqlite3";
+import { type SQL, sql } from "drizzle-orm";
+import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import type { PgDatabase } from "drizzle-orm/pg-core";
+import { type DataError, DatabaseUnavailableError, TransactionFinishedError } from "../errors/errors.js";
+import { mapDriverError, type TableLookup } from "../errors/map-driver-error.js";
+import { Repository } from "../repository/repository.js";
+import type { AnyTable } from "../schema/table.js";
+import { Mutex } from "./mutex.js";
+
+export type Dialect = "sqlite" | "postgres";
+export type DriverName = "better-sqlite3" | "postgres-js" | "pglite";
+export type IsolationLevel = "read committed" | "repeatable read" | "serializable";
+
+// biome-ignore lint/suspicious/noExplicitAny: a Drizzle database or transaction of either dialect; typed access goes through repositories.
+export type AnyDrizzle = BetterSQLite3Database<any> | PgDatabase<any, any>;
+
+/** What a session shares with every session of the same database. */
+export interface Shared {
+  readonly dialect: Dialect;
+  readonly driver: DriverName;
+  readonly tables: TableLookup;
+  /** better-sqlite3 only: the connection and the lock that keeps transactions from interleaving. */
+  readonly sqlite?: { client: BetterSqlite3.Database; lock: Mutex };
+  /** Prepared statements by table and query shape, built from the root connection. */
+  // biome-ignore lint/suspicious/noExplicitAny: prepared queries of either dialect.
+  readonly prepared: Map<string, any>;
+  closed: boolean;
+}
+
+export interface TransactionOptions {
+  /** PostgreSQL only; SQLite transactions are always serializable. */
+  isolationLevel?: IsolationLevel;
+}
+
+/**
+ * A way to talk to the database: the database itself, or a transaction in progress. Repositories,
+ * raw SQL and nested transactions all go through it, so what runs inside a transaction is decided
+ * by which session is used, never by global state.
+ */
+export class Session {
+  private readonly repositories = new Map<AnyTable, unknown>();
+  private savepoints = 0;
+  /** Set when the transaction this session stands for has committed or rolled back. */
+  private finished = false;
+
+  /** @internal */
+  constructor(
+    readonly shared: Shared,
+    /** The Drizzle database (or transaction) that queries are built from. */
+    readonly drizzle: AnyDrizzle,
+    readonly inTransaction: boolean,
+    private readonly savepointLock?: Mutex,
+  ) {}
+
+  get dialect(): Dialect {
+    return this.shared.dialect;
+  }
+
+  /** The typed repository of `table` in this session. */
+  repo<T extends AnyTable>(table: T): Repository<T> {
+    let repository = this.repositories.get(table) as Repository<T> | undefined;
+    if (!repository) {
+      repository = new Repository(this, table);
+      this.repositories.set(table, repository);
+    }
+    return repository;
+  }
+
+  /**
+   * Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. Called on a
+   * transaction, it opens a savepoint, so a nested failure can be caught without losing the outer work.
+   */
+  async transaction<R>(fn: (tx: Session) => Promise<R>, options: TransactionOptions = {}): Promise<R> {
+    this.assertOpen();
+    const sqlite = this.shared.sqlite;
+    if (sqlite) return this.inTransaction ? this.sqliteSavepoint(fn) : this.sqliteTransaction(sqlite, fn);
+    try {
+      const pgDb = this.drizzle as PgDatabase<never, never>;
+      return await pgDb.transaction(
+        async (drizzleTx) => {
+          const tx = new Session(this.shared, drizzleTx as unknown as AnyDrizzle, true);
+          try {
+            return await fn(tx);
+          } finally {
+            tx.finished = true;
+          }
+        },
+        this.inTransaction ? undefined : { isolationLevel: options.isolationLevel },
+      );
+    } catch (error) {
+      throw this.mapError(error);
+    }
+  }
+
+  private async sqliteTransaction<R>(
+    sqlite: NonNullable<Shared["sqlite"]>,
+    fn: (tx: Session) => Promise<R>,
+  ): Promise<R> {
+    const release = await sqlite.lock.acquire();
+    try {
+      this.assertOpen();
+      // IMMEDIATE takes the write lock up front, so another process cannot make this one fail half-way.
+      sqlite.client.exec("BEGIN IMMEDIATE");
+      const tx = new Session(this.shared, this.drizzle, true, new Mutex());
+      try {
+        const result = await fn(tx);
+        sqlite.client.exec("COMMIT");
+        return result;
+      } catch (error) {
+        if (sqlite.client.inTransaction) sqlite.client.exec("ROLLBACK");
+        throw error;
+      } finally {
+        tx.finished = true;
+      }
+    } catch (error) {
+      throw this.mapError(error);
+    } finally {
+      release();
+    }
+  }
+
+  private async sqliteSavepoint<R>(fn: (tx: Session) => Promise<R>): Promise<R> {
+    const client = this.shared.sqlite?.client as BetterSqlite3.Database;
+    const release = await this.savepointLock?.acquire();
+    const name = `sp_${++this.savepoints}`;
+    try {
+      client.exec(`SAVEPOINT ${name}`);
+      try {
+        const result = await fn(this);
+        client.exec(`RELEASE ${name}`);
+        return result;
+      } catch (error) {
+        client.exec(`ROLLBACK TO ${name}`);
+        client.exec(`RELEASE ${name}`);
+        throw error;
+      }
+    } catch (error) {
+      throw this.mapError(error);
+    } finally {
+      release?.();
+    }
+  }
+
+  /** Runs raw SQL and returns its rows (as the driver gives them: column names, driver values). */
+  async execute<Row = Record<string, unknown>>(query: SQL): Promise<Row[]> {
+    return this.run(
+      () => (this.drizzle as BetterSQLite3Database).all<Row>(query),
+      async () => {
+        const result = await (this.drizzle as PgDatabase<never, never>).execute(query);
+        return (Array.isArray(result) ? result : (result as { rows: Row[] }).rows) as Row[];
+      },
+    );
+  }
+
+  /** Answers whether the database responds. */
+  async ping(): Promise<boolean> {
+    try {
+      await this.execute(sql`select 1`);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * @internal Runs one unit of database work. On SQLite, `sqliteWork` is synchronous and, outside a
+   * transaction, waits until no transaction is open on the shared connection, so it can neither see
+   * nor join another caller's uncommitted work. Errors come out typed.
+   */
+  run<R>(sqliteWork: () => R, pgWork: () => Promise<R>): Promise<R> | R {
+    const sqlite = this.shared.sqlite;
+    if (sqlite) {
+      if (!this.inTransaction && sqlite.lock.locked) return this.runWhenIdle(sqlite.lock, sqliteWork);
+      try {
+        this.assertOpen();
+        return sqliteWork();
+      } catch (error) {
+        throw this.mapError(error);
+      }
+    }
+    return this.runAsync(pgWork);
+  }
+
+  private async runWhenIdle<R>(lock: Mutex, work: () => R): Promise<R> {
+    while (lock.locked) await lock.idle();
+    try {
+      this.assertOpen();
+      return work();
+    } catch (error) {
+      throw this.mapError(error);
+    }
+  }
+
+  private async runAsync<R>(work: () => Promise<R>): Promise<R> {
+    try {
+      this.assertOpen();
+      return await work();
+    } catch (error) {
+      throw this.mapError(error);
+    }
+  }
+
+  /** @internal */
+  mapError(error: unknown): DataError {
+    return mapDriverError(error, this.shared.tables);
+  }
+
+  private assertOpen(): void {
+    if (this.finished) throw new TransactionFinishedError();
+    if (this.shared.closed) throw new DatabaseUnavailableError({ cause: new Error("the database has been closed") });
+  }
+}

@@ -1,0 +1,25 @@
+export { Database, type OpenOptions, openDatabase } from "./database/open.js";
+export type { AnyDrizzle, Dialect, DriverName, IsolationLevel, TransactionOptions } from "./database/session.js";
+export { Session } from "./database/session.js";
+export { type DatabaseTarget, parseDatabaseUrl, redactUrl } from "./database/url.js";
+export * from "./errors/errors.js";
+export { mapDriverError } from "./errors/map-driver-error.js";
+export type { Condition, Deleted, Key, ListOptions, Page, Patch, ReadOptions, SortKey, UpdateOptions, UpsertOptions, Where } from "./repository/repository.js";
+export { Repository } from "./repository/repository.js";
+export { type AnyColumn, Column, type ColumnKind, type ColumnMeta, col, type ReferentialAction } from "./schema/columns.js";
+export { snakeCase } from "./schema/naming.js";
+export {
+  type AnyTable,
+  check,
+  type ExtraColumns,
+  type InsertOf,
+  index,
+  primaryKey,
+  type RowOf,
+  type TableDefinition,
+  type TableExtra,
+  type TableInfo,
+  table,
+  uniqueIndex,
+} from "./schema/table.js";
+export { type Refinements, schemasFor, type TableSchemas } from "./schema/validation.js";

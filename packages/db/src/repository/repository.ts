@@ -1,0 +1,590 @@
+import {
+  asc,
+  type Column,
+  count as countRows,
+  desc,
+  eq,
+  getTableColumns,
+  isNotNull,
+  isNull,
+  or,
+  type SQL,
+  sql,
+  type Table,
+} from "drizzle-orm";
+import type { PgColumn, PgDatabase } from "drizzle-orm/pg-core";
+import type { Session } from "../database/session.js";
+import { NotFoundError, ValidationError, VersionConflictError } from "../errors/errors.js";
+import type { AnyTable, InsertOf, RowOf } from "../schema/table.js";
+import { validationSchemas } from "../schema/validation.js";
+import { decodeCursor, encodeCursor } from "./cursor.js";
+import { allOf, compileWhere, type Where } from "./where.js";
+
+export type { Condition, Where } from "./where.js";
+
+type Row<T extends AnyTable> = RowOf<T>;
+type ColumnKey<T extends AnyTable> = keyof Row<T> & string;
+
+/** A primary key: the `id` value, or an object of the key's columns for a composite key. */
+export type Key<T extends AnyTable> = Row<T> extends { id: infer I } ? I : Partial<Row<T>>;
+
+/** Update values: any insertable column but the key and `createdAt`; `updatedAt` and `version` are kept by the layer. */
+export type Patch<T extends AnyTable> = Partial<Omit<InsertOf<T>, "id" | "createdAt" | "updatedAt" | "version">>;
+
+/** `"title"` sorts ascending, `"-createdAt"` descending. */
+export type SortKey<T extends AnyTable> = ColumnKey<T> | `-${ColumnKey<T>}`;
+
+/** Which soft-deleted rows a read sees: none (default), all, or only them. */
+export type Deleted = "exclude" | "include" | "only";
+
+export interface ReadOptions {
+  deleted?: Deleted;
+  /** PostgreSQL: lock the rows until the transaction ends (`FOR UPDATE`); SQLite transactions are exclusive already. */
+  forUpdate?: boolean;
+}
+
+export interface ListOptions<T extends AnyTable> extends ReadOptions {
+  where?: Where<Row<T>>;
+  sort?: SortKey<T> | readonly SortKey<T>[];
+  /** Rows per page; 50 by default. */
+  limit?: number;
+  /** From `nextCursor` of the previous page (keyset pagination). */
+  cursor?: string | null;
+  /** Rows to skip (offset pagination); not combined with `cursor`. */
+  offset?: number;
+  /** Also count every row the filter matches. */
+  count?: boolean;
+}
+
+export interface Page<R> {
+  data: R[];
+  /** Pass as `cursor` for the next page; `null` on the last page. */
+  nextCursor: string | null;
+  total?: number;
+}
+
+export interface UpdateOptions {
+  /** Fails with `VersionConflictError` unless the row is at this version. */
+  expectedVersion?: number;
+}
+
+export interface UpsertOptions<T extends AnyTable> {
+  /** The columns of the unique index that decides whether the row exists. */
+  target: readonly ColumnKey<T>[];
+  /** Columns to overwrite when it exists; every given column but the target and key by default. */
+  update?: readonly ColumnKey<T>[];
+}
+
+const DEFAULT_LIMIT = 50;
+const MAX_LIMIT = 10_000;
+// SQLite allows 32,766 bound values per statement, PostgreSQL 65,535; stay well below both.
+const MAX_BOUND_VALUES = 30_000;
+const PREPARED_CACHE_LIMIT = 500;
+
+// biome-ignore lint/suspicious/noExplicitAny: prepared queries of either dialect, executed through `execute` below.
+type Prepared = any;
+type Values = Record<string, unknown>;
+type Mode = "all" | "get" | "run";
+
+/**
+ * The typed repository of one table. Every statement is built once per query shape and kept as a
+ * prepared statement, so a repeated `get`, `list` or `create` skips query building.
+ */
+export class Repository<T extends AnyTable> {
+  private readonly table: Table;
+  // Typed as PostgreSQL columns because queries are built with the PostgreSQL-typed builder; at run
+  // time they are the columns of the session's dialect, and the builder API is the same.
+  private readonly columns: Record<string, PgColumn>;
+  private readonly keyColumns: string[];
+  private readonly name: string;
+
+  constructor(
+    private readonly session: Session,
+    private readonly definition: T,
+  ) {
+    this.table = (session.dialect === "sqlite" ? definition.sqlite : definition.pg) as unknown as Table;
+    this.columns = getTableColumns(this.table) as Record<string, PgColumn>;
+    this.keyColumns = [...definition.info.primaryKey];
+    this.name = definition.name;
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** The row with this key; `NotFoundError` when there is none. */
+  async get(key: Key<T>, options: ReadOptions = {}): Promise<Row<T>> {
+    const row = await this.find(key, options);
+    if (!row) throw new NotFoundError(this.name, key);
+    return row;
+  }
+
+  /** The row with this key, or the first row matching `where`; `null` when there is none. */
+  async find(keyOrWhere: Key<T> | Where<Row<T>>, options: ReadOptions = {}): Promise<Row<T> | null> {
+    const where = this.isKey(keyOrWhere) ? this.keyWhere(keyOrWhere) : (keyOrWhere as Where<Row<T>>);
+    const rows = (await this.select({ ...options, where, limit: 1 }, false)).rows;
+    return rows[0] ?? null;
+  }
+
+  /** A page of rows: filtered, sorted, by cursor or offset, optionally with the total count. */
+  async list(options: ListOptions<T> = {}): Promise<Page<Row<T>>> {
+    const { rows, hasMore, cursorOf } = await this.select(options, true);
+    const page: Page<Row<T>> = { data: rows, nextCursor: hasMore && cursorOf ? cursorOf(rows[rows.length - 1]) : null };
+    if (options.count) page.total = await this.count(options.where, options);
+    return page;
+  }
+
+  async count(where?: Where<Row<T>>, options: Pick<ReadOptions, "deleted"> = {}): Promise<number> {
+    const values: Values = {};
+    const shape: string[] = ["count", options.deleted ?? ""];
+    const filter = this.filter(where, options.deleted, values, shape);
+    const row = await this.execute<{ count: number | string }>(
+      shape.join("|"),
+      (db) => db.select({ count: countRows() }).from(this.table).where(filter),
+      values,
+      "get",
+    );
+    return Number(row?.count ?? 0);
+  }
+
+  async exists(keyOrWhere: Key<T> | Where<Row<T>>, options: Pick<ReadOptions, "deleted"> = {}): Promise<boolean> {
+    return (await this.find(keyOrWhere, options)) !== null;
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /** Inserts one row (validated, ids and timestamps filled in) and returns it as stored. */
+  async create(values: InsertOf<T>): Promise<Row<T>> {
+    const row = this.prepareInsert(this.validate("insert", values));
+    return this.insertRows([row]).then((rows) => rows[0] as Row<T>);
+  }
+
+  /** Inserts many rows in one transaction, in as few statements as the drivers allow. */
+  async createMany(values: readonly InsertOf<T>[]): Promise<Row<T>[]> {
+    if (values.length === 0) return [];
+    const rows = values.map((v, i) => this.prepareInsert(this.validate("insert", v, i)));
+    return this.session.transaction(async (tx) => tx.repo(this.definition).insertRows(rows));
+  }
+
+  /** Changes some columns of one row and returns it; bumps `version` and `updatedAt` where the table has them. */
+  async update(key: Key<T>, patch: Patch<T>, options: UpdateOptions = {}): Promise<Row<T>> {
+    const changes = this.validate("update", patch) as Values;
+    const info = this.definition.info;
+    const values: Values = {};
+    const shape: string[] = ["update", String(options.expectedVersion !== undefined)];
+    const set: Record<string, SQL> = {};
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === undefined || this.keyColumns.includes(k) || k === "createdAt" || k === "version") continue;
+      const column = this.columnOf(k);
+      set[k] = this.bind(values, column, v, `s_${k}`);
+      shape.push(k);
+    }
+    if (info.timestamps.updatedAt) set.updatedAt = this.bind(values, this.columnOf("updatedAt"), new Date(), "s_updatedAt");
+    if (info.versioned) set.version = sql`${this.columnOf("version")} + 1`;
+    if (Object.keys(set).length === 0) return this.get(key);
+
+    const conditions = [this.keyCondition(key, values, shape)];
+    if (info.softDelete) conditions.push(isNull(this.columnOf("deletedAt")));
+    if (options.expectedVersion !== undefined) {
+      conditions.push(eq(this.columnOf("version"), this.bind(values, this.columnOf("version"), options.expectedVersion, "v")));
+    }
+    const row = await this.execute<Row<T>>(
+      shape.join("|"),
+      (db) =>
+        db
+          .update(this.table)
+          .set(set)
+          .where(allOf(conditions))
+          .returning(),
+      values,
+      "get",
+    );
+    if (row) return row;
+    return this.explainMiss(key, options.expectedVersion);
+  }
+
+  /** Inserts the row, or updates the existing one that has the same `target` columns; returns it. */
+  async upsert(values: InsertOf<T>, options: UpsertOptions<T>): Promise<Row<T>> {
+    const row = this.prepareInsert(this.validate("insert", values));
+    const target = options.target.map((k) => this.columnOf(k));
+    const protectedKeys = new Set<string>([...options.target, ...this.keyColumns, "createdAt"]);
+    const updateKeys = (options.update ?? Object.keys(row)).filter((k) => !protectedKeys.has(k));
+    const set: Record<string, SQL> = {};
+    for (const k of updateKeys) set[k] = sql.raw(`excluded.${quote(this.columnOf(k).name)}`);
+    if (this.definition.info.timestamps.updatedAt) set.updatedAt = sql.raw(`excluded.${quote(this.columnOf("updatedAt").name)}`);
+    if (this.definition.info.versioned) set.version = sql`${this.columnOf("version")} + 1`;
+    const bound: Values = {};
+    const insertValues = this.bindRow(bound, row, "");
+    const shape = ["upsert", Object.keys(row).join(","), options.target.join(","), updateKeys.join(",")].join("|");
+    const result = await this.execute<Row<T>>(
+      shape,
+      (db) => {
+        const insert = db.insert(this.table).values(insertValues);
+        return (
+          Object.keys(set).length > 0
+            ? insert.onConflictDoUpdate({ target, set })
+            : insert.onConflictDoUpdate({ target, set: { [options.target[0] as string]: sql.raw(`excluded.${quote(target[0]?.name ?? "")}`) } })
+        ).returning();
+      },
+      bound,
+      "get",
+    );
+    return result as Row<T>;
+  }
+
+  /**
+   * Deletes one row. Where the table has `deletedAt` the row is only marked deleted (and can be
+   * restored); `purge` removes it for good.
+   */
+  async delete(key: Key<T>, options: UpdateOptions = {}): Promise<void> {
+    if (!this.definition.info.softDelete) return this.purge(key, options);
+    const values: Values = {};
+    const shape = ["softDelete", String(options.expectedVersion !== undefined)];
+    const deletedAt = this.columnOf("deletedAt");
+    const set: Record<string, SQL> = { deletedAt: this.bind(values, deletedAt, new Date(), "s_deletedAt") };
+    if (this.definition.info.versioned) set.version = sql`${this.columnOf("version")} + 1`;
+    const conditions = [this.keyCondition(key, values, shape), isNull(deletedAt)];
+    if (options.expectedVersion !== undefined) {
+      conditions.push(eq(this.columnOf("version"), this.bind(values, this.columnOf("version"), options.expectedVersion, "v")));
+    }
+    const row = await this.execute(
+      shape.join("|"),
+      (db) =>
+        db
+          .update(this.table)
+          .set(set)
+          .where(allOf(conditions))
+          .returning(this.keySelection()),
+      values,
+      "get",
+    );
+    if (!row) await this.explainMiss(key, options.expectedVersion);
+  }
+
+  /** Removes one row for good (cascades as the schema says); `NotFoundError` when there is none. */
+  async purge(key: Key<T>, options: UpdateOptions = {}): Promise<void> {
+    const values: Values = {};
+    const shape = ["purge", String(options.expectedVersion !== undefined)];
+    const conditions = [this.keyCondition(key, values, shape)];
+    if (options.expectedVersion !== undefined) {
+      conditions.push(eq(this.columnOf("version"), this.bind(values, this.columnOf("version"), options.expectedVersion, "v")));
+    }
+    const row = await this.execute(
+      shape.join("|"),
+      (db) => db.delete(this.table).where(allOf(conditions)).returning(this.keySelection()),
+      values,
+      "get",
+    );
+    if (!row) await this.explainMiss(key, options.expectedVersion, "include");
+  }
+
+  /** Brings back a soft-deleted row and returns it; `NotFoundError` when no deleted row has this key. */
+  async restore(key: Key<T>): Promise<Row<T>> {
+    if (!this.definition.info.softDelete) throw new NotFoundError(this.name, key);
+    const values: Values = {};
+    const shape = ["restore"];
+    const deletedAt = this.columnOf("deletedAt");
+    const set: Record<string, SQL> = { deletedAt: sql`null` };
+    if (this.definition.info.timestamps.updatedAt) set.updatedAt = this.bind(values, this.columnOf("updatedAt"), new Date(), "s_updatedAt");
+    if (this.definition.info.versioned) set.version = sql`${this.columnOf("version")} + 1`;
+    const row = await this.execute<Row<T>>(
+      shape.join("|"),
+      (db) =>
+        db
+          .update(this.table)
+          .set(set)
+          .where(allOf([this.keyCondition(key, values, shape), isNotNull(deletedAt)]))
+          .returning(),
+      values,
+      "get",
+    );
+    if (!row) throw new NotFoundError(this.name, key);
+    return row;
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  /** @internal Inserts rows already validated and completed by `prepareInsert`, chunked by bound-value limits. */
+  async insertRows(rows: Values[]): Promise<Row<T>[]> {
+    const result: Row<T>[] = new Array(rows.length);
+    // Rows with the same columns go in one statement; the result keeps the input order.
+    const groups = new Map<string, number[]>();
+    rows.forEach((row, i) => {
+      const signature = Object.keys(row).join(",");
+      const group = groups.get(signature);
+      if (group) group.push(i);
+      else groups.set(signature, [i]);
+    });
+    for (const [signature, indexes] of groups) {
+      const width = Math.max(1, signature.split(",").length);
+      const perChunk = Math.max(1, Math.floor(MAX_BOUND_VALUES / width));
+      for (let start = 0; start < indexes.length; start += perChunk) {
+        const chunk = indexes.slice(start, start + perChunk);
+        const bound: Values = {};
+        const valueRows = chunk.map((index, n) => this.bindRow(bound, rows[index] as Values, `r${n}_`));
+        const inserted = await this.execute<Row<T>[]>(
+          `insert|${signature}|${chunk.length}`,
+          (db) => db.insert(this.table).values(valueRows).returning(),
+          bound,
+          "all",
+        );
+        chunk.forEach((index, n) => {
+          result[index] = inserted[n] as Row<T>;
+        });
+      }
+    }
+    return result;
+  }
+
+  private validate(kind: "insert" | "update", values: unknown, index?: number): Values {
+    const schema = validationSchemas(this.definition)[kind];
+    const parsed = schema.safeParse(values);
+    if (!parsed.success) {
+      const error = ValidationError.fromZod(parsed.error, this.name);
+      if (index === undefined) throw error;
+      throw new ValidationError(
+        error.issues.map((issue) => ({ ...issue, path: [index, ...issue.path] })),
+        this.name,
+      );
+    }
+    return parsed.data as Values;
+  }
+
+  /** Fills in application-side defaults (ids, timestamps) so every insert of a shape binds the same columns. */
+  private prepareInsert(values: Values): Values {
+    const row: Values = {};
+    for (const [key, column] of Object.entries(this.columns)) {
+      let value = values[key];
+      if (value === undefined) {
+        const runtime = column as Column & { defaultFn?: () => unknown; onUpdateFn?: () => unknown };
+        if (runtime.defaultFn) value = runtime.defaultFn();
+        else if (runtime.onUpdateFn) value = runtime.onUpdateFn();
+      }
+      if (value !== undefined) row[key] = value;
+    }
+    return row;
+  }
+
+  private bindRow(bound: Values, row: Values, prefix: string): Record<string, SQL> {
+    const out: Record<string, SQL> = {};
+    for (const [key, value] of Object.entries(row)) out[key] = this.bind(bound, this.columnOf(key), value, `${prefix}${key}`);
+    return out;
+  }
+
+  /**
+   * Registers a value for a placeholder, encoded by the column. The placeholder is wrapped in SQL so
+   * Drizzle passes our encoded value through untouched (it would encode `null` otherwise).
+   */
+  private bind(bound: Values, column: Column, value: unknown, name: string): SQL {
+    bound[name] = value === null || value === undefined ? null : column.mapToDriverValue(value);
+    return sql`${sql.placeholder(name)}`;
+  }
+
+  private binder(bound: Values) {
+    let n = 0;
+    return (column: Column, value: unknown) => this.bind(bound, column, value, `w${n++}`);
+  }
+
+  private filter(where: Where<Row<T>> | undefined, deleted: Deleted | undefined, bound: Values, shape: string[]) {
+    const parts = compileWhere(where as Values | undefined, this.columns, this.binder(bound), shape);
+    if (this.definition.info.softDelete) {
+      const mode = deleted ?? "exclude";
+      if (mode === "exclude") parts.push(isNull(this.columnOf("deletedAt")));
+      if (mode === "only") parts.push(isNotNull(this.columnOf("deletedAt")));
+    }
+    return allOf(parts);
+  }
+
+  private async select(options: ListOptions<T>, paginate: boolean) {
+    const limit = options.limit ?? DEFAULT_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+      throw new ValidationError([{ path: ["limit"], message: `must be a whole number from 1 to ${MAX_LIMIT}` }]);
+    }
+    if (options.offset !== undefined && (!Number.isInteger(options.offset) || options.offset < 0)) {
+      throw new ValidationError([{ path: ["offset"], message: "must be a whole number, 0 or more" }]);
+    }
+    const bound: Values = {};
+    const shape: string[] = ["select", options.deleted ?? "", String(options.forUpdate ?? false)];
+    const conditions: SQL[] = [];
+    const filter = this.filter(options.where, options.deleted, bound, shape);
+    if (filter) conditions.push(filter);
+
+    const sort = paginate ? this.sortSpec(options.sort) : [];
+    const signature = sort.map((s) => (s.descending ? `-${s.key}` : s.key)).join(",");
+    shape.push(`sort:${signature}`);
+    if (paginate && options.cursor) {
+      if (options.offset !== undefined) {
+        throw new ValidationError([{ path: ["cursor"], message: "use either cursor or offset, not both" }]);
+      }
+      const after = decodeCursor(options.cursor, signature, sort.length);
+      conditions.push(this.keyset(sort, after, bound, shape));
+    }
+    const fetch = paginate ? limit + 1 : limit;
+    bound.limit = fetch;
+    if (options.offset !== undefined) bound.offset = options.offset;
+    shape.push(`offset:${options.offset !== undefined}`);
+
+    const rows = await this.execute<Row<T>[]>(
+      shape.join("|"),
+      (db) => {
+        let query = db
+          .select()
+          .from(this.table)
+          .where(allOf(conditions))
+          .orderBy(...sort.map((s) => this.orderBy(s)))
+          .limit(sql.placeholder("limit") as unknown as number)
+          .$dynamic();
+        if (options.offset !== undefined) query = query.offset(sql.placeholder("offset") as unknown as number);
+        if (options.forUpdate && this.session.dialect === "postgres") query = query.for("update");
+        return query;
+      },
+      bound,
+      "all",
+    );
+    const hasMore = paginate && rows.length > limit;
+    if (hasMore) rows.length = limit;
+    const cursorOf =
+      paginate && options.offset === undefined
+        ? (row: Row<T> | undefined) =>
+            encodeCursor({ sort: signature, values: sort.map((s) => (row as Values)[s.key] ?? null) })
+        : undefined;
+    return { rows, hasMore, cursorOf };
+  }
+
+  private sortSpec(sort: ListOptions<T>["sort"]) {
+    const keys = sort === undefined ? [] : typeof sort === "string" ? [sort] : [...sort];
+    const spec = keys.map((raw) => {
+      const descending = raw.startsWith("-");
+      const key = descending ? raw.slice(1) : raw;
+      const info = this.definition.info.columns[key];
+      if (!info || info.kind === "json") {
+        throw new ValidationError([{ path: ["sort"], message: `cannot sort by "${key}"` }]);
+      }
+      return { key, descending, nullable: !info.notNull };
+    });
+    // The key breaks ties, so every row has exactly one place in the order and cursors never skip or repeat.
+    for (const key of this.keyColumns) {
+      if (!spec.some((s) => s.key === key)) spec.push({ key, descending: false, nullable: false });
+    }
+    return spec;
+  }
+
+  // Nulls sort after every value in both directions' "largest" sense: ASC NULLS LAST, DESC NULLS FIRST
+  // (PostgreSQL's default, made explicit so SQLite agrees).
+  private orderBy(s: { key: string; descending: boolean; nullable: boolean }): SQL {
+    const column = this.columnOf(s.key);
+    if (!s.nullable) return s.descending ? desc(column) : asc(column);
+    return s.descending ? sql`${column} desc nulls first` : sql`${column} asc nulls last`;
+  }
+
+  /** Rows strictly after `values` in the sort order: (a > x) or (a = x and b > y) or … */
+  private keyset(
+    sort: { key: string; descending: boolean; nullable: boolean }[],
+    values: unknown[],
+    bound: Values,
+    shape: string[],
+  ): SQL {
+    const alternatives: SQL[] = [];
+    const equalSoFar: SQL[] = [];
+    sort.forEach((s, i) => {
+      const column = this.columnOf(s.key);
+      const value = values[i] ?? null;
+      shape.push(`k${i}:${value === null ? "null" : "v"}`);
+      const placeholder = value === null ? undefined : this.bind(bound, column, value, `k${i}`);
+      let after: SQL | undefined;
+      if (placeholder === undefined) after = s.descending ? isNotNull(column) : undefined;
+      else if (s.descending) after = sql`${column} < ${placeholder}`;
+      else after = s.nullable ? sql`(${column} > ${placeholder} or ${column} is null)` : sql`${column} > ${placeholder}`;
+      if (after) alternatives.push(allOf([...equalSoFar, after]) as SQL);
+      equalSoFar.push(placeholder === undefined ? isNull(column) : sql`${column} = ${placeholder}`);
+    });
+    return alternatives.length === 0 ? sql`1 = 0` : (or(...alternatives) as SQL);
+  }
+
+  /**
+   * Runs a statement through the prepared-statement cache. `build` is called only the first time a
+   * shape is seen (and inside PostgreSQL transactions, whose statements belong to the transaction).
+   */
+  private execute<R>(
+    shape: string,
+    // biome-ignore lint/suspicious/noExplicitAny: the query builder of either dialect (the same API); see AnyDrizzle.
+    build: (db: PgDatabase<any, any>) => { prepare: (name: string) => Prepared },
+    values: Values,
+    mode: Mode,
+  ): Promise<R> {
+    const session = this.session;
+    const cacheable = session.dialect === "sqlite" || !session.inTransaction;
+    const key = `${this.name}|${shape}|${mode}`;
+    const cache = session.shared.prepared;
+    let prepared: Prepared = cacheable ? cache.get(key) : undefined;
+    return session.run(
+      () => {
+        if (!prepared) {
+          // biome-ignore lint/suspicious/noExplicitAny: see above.
+          prepared = build(session.drizzle as any).prepare(key);
+          remember(cache, key, prepared);
+        }
+        return prepared[mode](values) as R;
+      },
+      async () => {
+        if (!prepared) {
+          // biome-ignore lint/suspicious/noExplicitAny: see above.
+          prepared = build(session.drizzle as any).prepare(`gw_${cache.size}`);
+          if (cacheable) remember(cache, key, prepared);
+        }
+        const rows = (await prepared.execute(values)) as R[];
+        return (mode === "get" ? rows[0] : rows) as R;
+      },
+    ) as Promise<R>;
+  }
+
+  private isKey(value: unknown): value is Key<T> {
+    if (value === null || typeof value !== "object") return true;
+    const keys = Object.keys(value);
+    return this.keyColumns.length > 1 && keys.length === this.keyColumns.length && this.keyColumns.every((k) => k in value);
+  }
+
+  private keyWhere(key: Key<T>): Where<Row<T>> {
+    if (this.keyColumns.length === 1) return { [this.keyColumns[0] as string]: key } as Where<Row<T>>;
+    return Object.fromEntries(this.keyColumns.map((k) => [k, (key as Values)[k]])) as Where<Row<T>>;
+  }
+
+  private keyCondition(key: Key<T>, bound: Values, shape: string[]): SQL {
+    const where = this.keyWhere(key) as Values;
+    for (const [k, v] of Object.entries(where)) {
+      if (v === undefined || v === null || (typeof v === "object" && !(v instanceof Date))) {
+        throw new ValidationError([{ path: [k], message: "a key value is required" }]);
+      }
+    }
+    return allOf(compileWhere(where, this.columns, this.binder(bound), shape)) as SQL;
+  }
+
+  private keySelection(): Record<string, PgColumn> {
+    return Object.fromEntries(this.keyColumns.map((k) => [k, this.columnOf(k)]));
+  }
+
+  /** After a write matched no row: was it missing, or at another version? */
+  private async explainMiss(key: Key<T>, expectedVersion: number | undefined, deleted: Deleted = "exclude"): Promise<never> {
+    const current = await this.find(key, { deleted });
+    if (current && expectedVersion !== undefined) {
+      throw new VersionConflictError(this.name, key, expectedVersion, Number((current as Values).version));
+    }
+    throw new NotFoundError(this.name, key);
+  }
+
+  private columnOf(key: string): PgColumn {
+    const column = this.columns[key];
+    if (!column) throw new ValidationError([{ path: [key], message: `unknown column "${key}"` }]);
+    return column;
+  }
+}
+
+function quote(identifier: string): string {
+  return `"${identifier.replaceAll('"', '""')}"`;
+}
+
+function remember(cache: Map<string, Prepared>, key: string, prepared: Prepared): void {
+  if (cache.size >= PREPARED_CACHE_LIMIT) {
+    const oldest = cache.keys().next().value;
+    if (oldest !== undefined) cache.delete(oldest);
+  }
+  cache.set(key, prepared);
+}

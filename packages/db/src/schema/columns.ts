@@ -1,0 +1,218 @@
+import type {
+  $Type,
+  ColumnBuilderBase,
+  HasDefault,
+  HasRuntimeDefault,
+  IsPrimaryKey,
+  NotNull,
+  SQL,
+} from "drizzle-orm";
+import * as pg from "drizzle-orm/pg-core";
+import * as sqlite from "drizzle-orm/sqlite-core";
+import { uuidv7 } from "uuidv7";
+
+export type ReferentialAction = "cascade" | "restrict" | "no action" | "set null" | "set default";
+
+/** What a column is, independent of dialect; read by the repository engine and the migration tooling. */
+export type ColumnKind =
+  | "uuid"
+  | "text"
+  | "varchar"
+  | "integer"
+  | "bigint"
+  | "real"
+  | "boolean"
+  | "timestamp"
+  | "enum"
+  | "json";
+
+export interface ColumnMeta {
+  kind: ColumnKind;
+  length?: number;
+  enumValues?: readonly string[];
+  notNull: boolean;
+  primaryKey: boolean;
+  references?: { table: () => { name: string }; column: string; onDelete: ReferentialAction };
+}
+
+// A modifier recorded once and replayed on both dialects' builders.
+type Modifier = (builder: AnyBuilder) => AnyBuilder;
+// biome-ignore lint/suspicious/noExplicitAny: the builders of both dialects share this chainable surface; the typed surface is Column below.
+type AnyBuilder = any;
+
+/**
+ * A column declared once. It carries the Drizzle builder type of each dialect, so the built
+ * `sqliteTable` and `pgTable` get their types from Drizzle itself, and every modifier is applied
+ * to both sides: the two tables cannot drift apart.
+ */
+export class Column<S extends ColumnBuilderBase, P extends ColumnBuilderBase> {
+  declare readonly _sqlite: S;
+  declare readonly _pg: P;
+
+  constructor(
+    readonly meta: ColumnMeta,
+    private readonly makeSqlite: (name: string) => AnyBuilder,
+    private readonly makePg: (name: string) => AnyBuilder,
+    private readonly modifiers: readonly Modifier[] = [],
+  ) {}
+
+  private with<S2 extends ColumnBuilderBase, P2 extends ColumnBuilderBase>(
+    modifier: Modifier,
+    meta: Partial<ColumnMeta> = {},
+  ): Column<S2, P2> {
+    return new Column<S2, P2>({ ...this.meta, ...meta }, this.makeSqlite, this.makePg, [
+      ...this.modifiers,
+      modifier,
+    ]);
+  }
+
+  notNull(): Column<NotNull<S>, NotNull<P>> {
+    return this.with((b) => b.notNull(), { notNull: true });
+  }
+
+  /** A constant default, written into the DDL. */
+  default(value: ColumnValue<S> | SQL): Column<HasDefault<S>, HasDefault<P>> {
+    return this.with((b) => b.default(value));
+  }
+
+  /** A default computed by the application at insert time. */
+  $defaultFn(
+    fn: () => ColumnValue<S> | SQL,
+  ): Column<HasRuntimeDefault<HasDefault<S>>, HasRuntimeDefault<HasDefault<P>>> {
+    return this.with((b) => b.$defaultFn(fn));
+  }
+
+  /** A value computed by the application on every update (and insert, when no default is set). */
+  $onUpdate(fn: () => ColumnValue<S> | SQL): Column<HasDefault<S>, HasDefault<P>> {
+    return this.with((b) => b.$onUpdateFn(fn));
+  }
+
+  primaryKey(): Column<IsPrimaryKey<NotNull<S>>, IsPrimaryKey<NotNull<P>>> {
+    return this.with((b) => b.primaryKey(), { primaryKey: true, notNull: true });
+  }
+
+  $type<T>(): Column<$Type<S, T>, $Type<P, T>> {
+    return this.with((b) => b.$type());
+  }
+
+  /** A foreign key to `target`'s `column` (its `id` by default). */
+  references(
+    target: () => { name: string; sqlite: object; pg: object },
+    options: { onDelete?: ReferentialAction; column?: string } = {},
+  ): Column<S, P> {
+    const references = {
+      table: target,
+      column: options.column ?? "id",
+      onDelete: options.onDelete ?? "no action",
+    };
+    return new Column<S, P>({ ...this.meta, references }, this.makeSqlite, this.makePg, this.modifiers);
+  }
+
+  /** @internal Builds the Drizzle builder of one dialect under the given SQL column name. */
+  build(dialect: "sqlite" | "pg", name: string): AnyBuilder {
+    let builder = dialect === "sqlite" ? this.makeSqlite(name) : this.makePg(name);
+    for (const modifier of this.modifiers) builder = modifier(builder);
+    const ref = this.meta.references;
+    if (ref) {
+      builder = builder.references(
+        () => (ref.table() as unknown as Record<string, Record<string, unknown>>)[dialect]?.[ref.column],
+        { onDelete: ref.onDelete },
+      );
+    }
+    return builder;
+  }
+}
+
+type ColumnValue<B extends ColumnBuilderBase> = B["_"] extends { $type: infer T } ? T : B["_"]["data"];
+
+// biome-ignore lint/suspicious/noExplicitAny: any column, whatever its builder types.
+export type AnyColumn = Column<any, any>;
+
+function column<S extends ColumnBuilderBase, P extends ColumnBuilderBase>(
+  kind: ColumnKind,
+  makeSqlite: (name: string) => S,
+  makePg: (name: string) => P,
+  extra: Partial<ColumnMeta> = {},
+): Column<S, P> {
+  return new Column<S, P>({ kind, notNull: false, primaryKey: false, ...extra }, makeSqlite, makePg);
+}
+
+const now = () => new Date();
+
+/**
+ * The column kinds. Each maps to the natural type of both dialects:
+ * uuid → `uuid` | text, timestamp → `timestamptz(3)` | integer epoch ms, json → `jsonb` | text,
+ * boolean → `boolean` | integer 0/1, bigint → `bigint` | integer (both safe integers in TypeScript),
+ * enum → text with a check constraint in both (no pg enum types: they cannot be changed in a transaction).
+ */
+export const col = {
+  uuid: () =>
+    column(
+      "uuid",
+      (n) => sqlite.text(n),
+      (n) => pg.uuid(n),
+    ),
+  /** The primary key: a UUIDv7, generated by the application so ids sort by creation time. */
+  id: () => col.uuid().primaryKey().$defaultFn(uuidv7),
+  text: () =>
+    column(
+      "text",
+      (n) => sqlite.text(n),
+      (n) => pg.text(n),
+    ),
+  varchar: <L extends number>(length: L) =>
+    column(
+      "varchar",
+      (n) => sqlite.text(n, { length }),
+      (n) => pg.varchar(n, { length }),
+      { length },
+    ),
+  integer: () =>
+    column(
+      "integer",
+      (n) => sqlite.integer(n, { mode: "number" }),
+      (n) => pg.integer(n),
+    ),
+  /** A 64-bit integer column, read as a JavaScript number (exact up to 2^53). */
+  bigint: () =>
+    column(
+      "bigint",
+      (n) => sqlite.integer(n, { mode: "number" }),
+      (n) => pg.bigint(n, { mode: "number" }),
+    ),
+  real: () =>
+    column(
+      "real",
+      (n) => sqlite.real(n),
+      (n) => pg.doublePrecision(n),
+    ),
+  boolean: () =>
+    column(
+      "boolean",
+      (n) => sqlite.integer(n, { mode: "boolean" }),
+      (n) => pg.boolean(n),
+    ),
+  timestamp: () =>
+    column(
+      "timestamp",
+      (n) => sqlite.integer(n, { mode: "timestamp_ms" }),
+      (n) => pg.timestamp(n, { withTimezone: true, precision: 3, mode: "date" }),
+    ),
+  enum: <const V extends readonly [string, ...string[]]>(values: V) =>
+    column(
+      "enum",
+      (n) => sqlite.text(n, { enum: values }),
+      (n) => pg.text(n, { enum: values }),
+      { enumValues: values },
+    ),
+  json: <T>() =>
+    column(
+      "json",
+      (n) => sqlite.text(n, { mode: "json" }).$type<T>(),
+      (n) => pg.jsonb(n).$type<T>(),
+    ),
+  /** `createdAt`: set once, at insert. */
+  createdAt: () => col.timestamp().notNull().$defaultFn(now),
+  /** `updatedAt`: set at insert and on every update. */
+  updatedAt: () => col.timestamp().notNull().$defaultFn(now).$onUpdate(now),
+};

@@ -1,0 +1,240 @@
+import { type BuildColumns, type Column as DrizzleColumn, type SQL, sql } from "drizzle-orm";
+import * as pg from "drizzle-orm/pg-core";
+import * as sqlite from "drizzle-orm/sqlite-core";
+import type { AnyColumn, Column, ColumnMeta } from "./columns.js";
+import { constraintName, snakeCase } from "./naming.js";
+
+type ColumnMap = Record<string, AnyColumn>;
+
+type SqliteBuilders<C extends ColumnMap> = {
+  [K in keyof C]: C[K] extends Column<infer S, infer _P> ? S : never;
+};
+type PgBuilders<C extends ColumnMap> = {
+  [K in keyof C]: C[K] extends Column<infer _S, infer P> ? P : never;
+};
+
+type SqliteTableOf<N extends string, C extends ColumnMap> = sqlite.SQLiteTableWithColumns<{
+  name: N;
+  schema: undefined;
+  columns: BuildColumns<N, SqliteBuilders<C> & Record<string, sqlite.SQLiteColumnBuilderBase>, "sqlite">;
+  dialect: "sqlite";
+}>;
+type PgTableOf<N extends string, C extends ColumnMap> = pg.PgTableWithColumns<{
+  name: N;
+  schema: undefined;
+  columns: BuildColumns<N, PgBuilders<C> & Record<string, pg.PgColumnBuilderBase>, "pg">;
+  dialect: "pg";
+}>;
+
+/** The columns handed to a table's `extras`: real Drizzle columns of whichever dialect is being built. */
+export type ExtraColumns<C extends ColumnMap> = { [K in keyof C]: DrizzleColumn };
+
+/** An index, unique index, check or composite primary key, declared once for both dialects. */
+export type TableExtra = IndexSpec | CheckSpec | PrimaryKeySpec;
+
+export class IndexSpec {
+  readonly kind = "index";
+  constructor(
+    readonly columns: readonly DrizzleColumn[],
+    readonly isUnique: boolean,
+    readonly condition?: SQL,
+    readonly explicitName?: string,
+  ) {}
+  /** Makes it a partial index. */
+  where(condition: SQL): IndexSpec {
+    return new IndexSpec(this.columns, this.isUnique, condition, this.explicitName);
+  }
+  name(name: string): IndexSpec {
+    return new IndexSpec(this.columns, this.isUnique, this.condition, name);
+  }
+}
+
+export interface CheckSpec {
+  readonly kind: "check";
+  readonly name: string;
+  readonly condition: SQL;
+}
+
+export interface PrimaryKeySpec {
+  readonly kind: "primaryKey";
+  readonly columns: readonly DrizzleColumn[];
+}
+
+export const index = (...columns: [DrizzleColumn, ...DrizzleColumn[]]) => new IndexSpec(columns, false);
+export const uniqueIndex = (...columns: [DrizzleColumn, ...DrizzleColumn[]]) => new IndexSpec(columns, true);
+/** A check constraint; `name` is prefixed with the table name. */
+export const check = (name: string, condition: SQL): CheckSpec => ({ kind: "check", name, condition });
+export const primaryKey = (...columns: [DrizzleColumn, ...DrizzleColumn[]]): PrimaryKeySpec => ({
+  kind: "primaryKey",
+  columns,
+});
+
+export interface TableInfo {
+  /** Property name → column facts, in declaration order. */
+  readonly columns: Readonly<Record<string, ColumnMeta & { sqlName: string }>>;
+  /** Property names of the primary key. */
+  readonly primaryKey: readonly string[];
+  /** Unique indexes by name → property names, to name the columns of a unique violation. */
+  readonly uniqueIndexes: Readonly<Record<string, readonly string[]>>;
+  readonly softDelete: boolean;
+  readonly versioned: boolean;
+  readonly timestamps: { createdAt: boolean; updatedAt: boolean };
+}
+
+/** A table declared once: the Drizzle table of each dialect, and what the layer knows about it. */
+export interface TableDefinition<N extends string = string, C extends ColumnMap = ColumnMap> {
+  readonly name: N;
+  readonly columns: C;
+  readonly sqlite: SqliteTableOf<N, C>;
+  readonly pg: PgTableOf<N, C>;
+  readonly info: TableInfo;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: any table definition, whatever its columns.
+export type AnyTable = TableDefinition<string, any>;
+
+/** The row a select returns; the same type on both dialects. */
+export type RowOf<T extends AnyTable> = T["pg"]["$inferSelect"];
+/** The values an insert takes; the same type on both dialects. */
+export type InsertOf<T extends AnyTable> = T["pg"]["$inferInsert"];
+
+function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/**
+ * Declares a table once, for both dialects.
+ *
+ * ```ts
+ * export const users = table("users", {
+ *   id: col.id(),
+ *   email: col.varchar(320).notNull(),
+ *   createdAt: col.createdAt(),
+ * }, (t) => [uniqueIndex(t.email)]);
+ * ```
+ */
+export function table<N extends string, C extends ColumnMap>(
+  name: N,
+  columns: C,
+  extras?: (t: ExtraColumns<C>) => TableExtra[],
+): TableDefinition<N, C> {
+  const info = describe(name, columns, extras as ((t: ExtraColumns<ColumnMap>) => TableExtra[]) | undefined);
+
+  const allExtras = (t: Record<string, DrizzleColumn>): TableExtra[] => {
+    const declared = extras ? extras(t as ExtraColumns<C>) : [];
+    // Enums are text with a check constraint in both dialects.
+    const enumChecks = Object.entries(columns)
+      .filter(([, c]) => c.meta.kind === "enum")
+      .map(([key, c]) =>
+        check(
+          `${snakeCase(key)}_values`,
+          sql`${t[key]} in (${sql.raw((c.meta.enumValues ?? []).map(quoteLiteral).join(", "))})`,
+        ),
+      );
+    return [...declared, ...enumChecks];
+  };
+
+  const sqliteColumns = Object.fromEntries(
+    Object.entries(columns).map(([key, c]) => [key, c.build("sqlite", snakeCase(key))]),
+  );
+  const pgColumns = Object.fromEntries(Object.entries(columns).map(([key, c]) => [key, c.build("pg", snakeCase(key))]));
+
+  const sqliteTable = sqlite.sqliteTable(name, sqliteColumns, (t) =>
+    allExtras(t as unknown as Record<string, DrizzleColumn>).map((extra) => toSqlite(name, extra)),
+  );
+  const pgTable = pg.pgTable(name, pgColumns, (t) =>
+    allExtras(t as unknown as Record<string, DrizzleColumn>).map((extra) => toPg(name, extra)),
+  );
+
+  return {
+    name,
+    columns,
+    sqlite: sqliteTable as unknown as SqliteTableOf<N, C>,
+    pg: pgTable as unknown as PgTableOf<N, C>,
+    info,
+  };
+}
+
+function indexName(table: string, spec: IndexSpec): string {
+  return (
+    spec.explicitName ??
+    constraintName(
+      table,
+      spec.columns.map((c) => c.name),
+      spec.isUnique ? "key" : "idx",
+    )
+  );
+}
+
+function toSqlite(table: string, extra: TableExtra) {
+  switch (extra.kind) {
+    case "index": {
+      const make = extra.isUnique ? sqlite.uniqueIndex : sqlite.index;
+      const built = make(indexName(table, extra)).on(...(extra.columns as [sqlite.SQLiteColumn]));
+      return extra.condition ? built.where(extra.condition) : built;
+    }
+    case "check":
+      return sqlite.check(`${table}_${extra.name}`, extra.condition);
+    case "primaryKey":
+      return sqlite.primaryKey({
+        name: constraintName(
+          table,
+          extra.columns.map((c) => c.name),
+          "pk",
+        ),
+        columns: extra.columns as [sqlite.SQLiteColumn],
+      });
+  }
+}
+
+function toPg(table: string, extra: TableExtra) {
+  switch (extra.kind) {
+    case "index": {
+      const make = extra.isUnique ? pg.uniqueIndex : pg.index;
+      const built = make(indexName(table, extra)).on(...(extra.columns as [pg.PgColumn]));
+      return extra.condition ? built.where(extra.condition) : built;
+    }
+    case "check":
+      return pg.check(`${table}_${extra.name}`, extra.condition);
+    case "primaryKey":
+      return pg.primaryKey({
+        name: constraintName(
+          table,
+          extra.columns.map((c) => c.name),
+          "pk",
+        ),
+        columns: extra.columns as [pg.PgColumn],
+      });
+  }
+}
+
+/** What the repository engine and error mapping need to know, read once from the declaration. */
+function describe(name: string, columns: ColumnMap, extras?: (t: ExtraColumns<ColumnMap>) => TableExtra[]): TableInfo {
+  const described = Object.fromEntries(
+    Object.entries(columns).map(([key, c]) => [key, { ...c.meta, sqlName: snakeCase(key) }]),
+  );
+  const keyBySqlName = new Map(Object.entries(described).map(([key, c]) => [c.sqlName, key]));
+  // Run the extras against stand-in columns that only carry a name, to learn the keys they use.
+  const standIns = Object.fromEntries(
+    Object.entries(described).map(([key, c]) => [key, { name: c.sqlName } as unknown as DrizzleColumn]),
+  );
+  const declared = extras ? extras(standIns) : [];
+  const keysOf = (cols: readonly DrizzleColumn[]) => cols.map((c) => keyBySqlName.get(c.name) ?? c.name);
+
+  const uniqueIndexes: Record<string, string[]> = {};
+  let primaryKey = Object.entries(described)
+    .filter(([, c]) => c.primaryKey)
+    .map(([key]) => key);
+  for (const extra of declared) {
+    if (extra.kind === "index" && extra.isUnique) uniqueIndexes[indexName(name, extra)] = keysOf(extra.columns);
+    if (extra.kind === "primaryKey") primaryKey = keysOf(extra.columns);
+  }
+  return {
+    columns: described,
+    primaryKey,
+    uniqueIndexes,
+    softDelete: "deletedAt" in columns,
+    versioned: "version" in columns,
+    timestamps: { createdAt: "createdAt" in columns, updatedAt: "updatedAt" in columns },
+  };
+}
