@@ -23,3 +23,6 @@ export {
   uniqueIndex,
 } from "./schema/table.js";
 export { type Refinements, schemasFor, type TableSchemas } from "./schema/validation.js";
+export { generateMigration, pendingSchemaChanges } from "./migrations/generate.js";
+export { type MigrationFile, readMigrations } from "./migrations/files.js";
+export { type DownOptions, MigrationError, type MigrationState, type MigrationStatus, Migrator } from "./migrations/runner.js";

@@ -2,6 +2,7 @@ import type BetterSqlite3 from "better-sqlite3";
 import { type SQL, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import type { PgDatabase } from "drizzle-orm/pg-core";
+import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import { type DataError, DatabaseUnavailableError, TransactionFinishedError } from "../errors/errors.js";
 import { mapDriverError, type TableLookup } from "../errors/map-driver-error.js";
 import { Repository } from "../repository/repository.js";
@@ -9,6 +10,8 @@ import type { AnyTable } from "../schema/table.js";
 import { Mutex } from "./mutex.js";
 
 export type Dialect = "sqlite" | "postgres";
+
+const sqliteDialect = new SQLiteSyncDialect();
 export type DriverName = "better-sqlite3" | "postgres-js" | "pglite";
 export type IsolationLevel = "read committed" | "repeatable read" | "serializable";
 
@@ -86,7 +89,7 @@ export class Session {
             tx.finished = true;
           }
         },
-        this.inTransaction ? undefined : { isolationLevel: options.isolationLevel },
+        !this.inTransaction && options.isolationLevel ? { isolationLevel: options.isolationLevel } : undefined,
       );
     } catch (error) {
       throw this.mapError(error);
@@ -145,7 +148,14 @@ export class Session {
   /** Runs raw SQL and returns its rows (as the driver gives them: column names, driver values). */
   async execute<Row = Record<string, unknown>>(query: SQL): Promise<Row[]> {
     return this.run(
-      () => (this.drizzle as BetterSQLite3Database).all<Row>(query),
+      () => {
+        const client = this.shared.sqlite?.client as BetterSqlite3.Database;
+        const { sql: text, params } = sqliteDialect.sqlToQuery(query);
+        const statement = client.prepare(text);
+        if (statement.reader) return statement.all(...params) as Row[];
+        statement.run(...params);
+        return [];
+      },
       async () => {
         const result = await (this.drizzle as PgDatabase<never, never>).execute(query);
         return (Array.isArray(result) ? result : (result as { rows: Row[] }).rows) as Row[];

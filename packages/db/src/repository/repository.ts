@@ -285,14 +285,10 @@ export class Repository<T extends AnyTable> {
     const set: Record<string, SQL> = { deletedAt: sql`null` };
     if (this.definition.info.timestamps.updatedAt) set.updatedAt = this.bind(values, this.columnOf("updatedAt"), new Date(), "s_updatedAt");
     if (this.definition.info.versioned) set.version = sql`${this.columnOf("version")} + 1`;
+    const condition = allOf([this.keyCondition(key, values, shape), isNotNull(deletedAt)]);
     const row = await this.execute<Row<T>>(
       shape.join("|"),
-      (db) =>
-        db
-          .update(this.table)
-          .set(set)
-          .where(allOf([this.keyCondition(key, values, shape), isNotNull(deletedAt)]))
-          .returning(),
+      (db) => db.update(this.table).set(set).where(condition).returning(),
       values,
       "get",
     );

@@ -1,4 +1,4 @@
-import { type BuildColumns, type Column as DrizzleColumn, type SQL, sql } from "drizzle-orm";
+import { type Assume, type BuildColumns, type Column as DrizzleColumn, type SQL, sql, type Table } from "drizzle-orm";
 import * as pg from "drizzle-orm/pg-core";
 import * as sqlite from "drizzle-orm/sqlite-core";
 import type { AnyColumn, Column, ColumnMeta } from "./columns.js";
@@ -16,13 +16,13 @@ type PgBuilders<C extends ColumnMap> = {
 type SqliteTableOf<N extends string, C extends ColumnMap> = sqlite.SQLiteTableWithColumns<{
   name: N;
   schema: undefined;
-  columns: BuildColumns<N, SqliteBuilders<C> & Record<string, sqlite.SQLiteColumnBuilderBase>, "sqlite">;
+  columns: BuildColumns<N, Assume<SqliteBuilders<C>, Record<string, sqlite.SQLiteColumnBuilderBase>>, "sqlite">;
   dialect: "sqlite";
 }>;
 type PgTableOf<N extends string, C extends ColumnMap> = pg.PgTableWithColumns<{
   name: N;
   schema: undefined;
-  columns: BuildColumns<N, PgBuilders<C> & Record<string, pg.PgColumnBuilderBase>, "pg">;
+  columns: BuildColumns<N, Assume<PgBuilders<C>, Record<string, pg.PgColumnBuilderBase>>, "pg">;
   dialect: "pg";
 }>;
 
@@ -90,8 +90,14 @@ export interface TableDefinition<N extends string = string, C extends ColumnMap 
   readonly info: TableInfo;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: any table definition, whatever its columns.
-export type AnyTable = TableDefinition<string, any>;
+/** Any table definition, whatever its columns. */
+export interface AnyTable {
+  readonly name: string;
+  readonly columns: ColumnMap;
+  readonly sqlite: Table;
+  readonly pg: Table;
+  readonly info: TableInfo;
+}
 
 /** The row a select returns; the same type on both dialects. */
 export type RowOf<T extends AnyTable> = T["pg"]["$inferSelect"];

@@ -36,7 +36,7 @@ type Factory = (table: unknown, refine?: unknown) => z.ZodType;
  * export const userSchemas = schemasFor(users, { email: (s) => s.trim().toLowerCase().pipe(z.email()) });
  * ```
  */
-export function schemasFor<T extends AnyTable, R extends Refinements<T> | undefined = undefined>(
+export function schemasFor<T extends AnyTable, R extends Refinements<T> = Refinements<T>>(
   table: T,
   refine?: R,
 ): SchemasOf<T, R> {

@@ -1,0 +1,72 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { Dialect } from "../database/session.js";
+import type { AnyTable } from "../schema/table.js";
+import { latestSnapshot, readMigrations, STATEMENT_BREAK } from "./files.js";
+
+type Snapshot = { id: string } & Record<string, unknown>;
+
+interface SchemaSource {
+  dialect: Dialect;
+  /** Every table of the schema. */
+  tables: Record<string, AnyTable> | readonly AnyTable[];
+  /** Where this dialect's migrations live. */
+  dir: string;
+}
+
+// drizzle-kit/api pulls in a large bundle; load it only when generating or checking.
+const kit = () => import("drizzle-kit/api");
+
+async function snapshotOf(source: SchemaSource, prevId?: string): Promise<Snapshot> {
+  const tables = Array.isArray(source.tables) ? source.tables : Object.values(source.tables);
+  const { generateDrizzleJson, generateSQLiteDrizzleJson } = await kit();
+  if (source.dialect === "sqlite") {
+    const imports = Object.fromEntries((tables as AnyTable[]).map((t) => [t.name, t.sqlite]));
+    return (await generateSQLiteDrizzleJson(imports, prevId)) as unknown as Snapshot;
+  }
+  const imports = Object.fromEntries((tables as AnyTable[]).map((t) => [t.name, t.pg]));
+  return generateDrizzleJson(imports, prevId) as unknown as Snapshot;
+}
+
+async function emptySnapshot(dialect: Dialect): Promise<Snapshot> {
+  return snapshotOf({ dialect, tables: [], dir: "" });
+}
+
+async function diff(dialect: Dialect, from: Snapshot, to: Snapshot): Promise<string[]> {
+  const { generateMigration, generateSQLiteMigration } = await kit();
+  return dialect === "sqlite"
+    ? generateSQLiteMigration(from as never, to as never)
+    : generateMigration(from as never, to as never);
+}
+
+/**
+ * The statements a new migration would hold: empty when the committed migrations already match the
+ * schema. Tests assert it is empty, so the schema and the migrations cannot drift apart.
+ */
+export async function pendingSchemaChanges(source: SchemaSource): Promise<string[]> {
+  const previous = (latestSnapshot(source.dir) as Snapshot | undefined) ?? (await emptySnapshot(source.dialect));
+  const current = await snapshotOf(source, previous.id);
+  return diff(source.dialect, previous, current);
+}
+
+/**
+ * Writes the next migration of `source.dir` when the schema changed: `up.sql` is the diff from the
+ * last snapshot to the schema, `down.sql` the diff back, both computed by drizzle-kit.
+ * Returns the new migration's id, or null when there is nothing to do.
+ */
+export async function generateMigration(source: SchemaSource, name: string): Promise<string | null> {
+  if (!/^[a-z0-9_]+$/.test(name)) throw new Error(`migration name "${name}": use lower-case letters, digits and _`);
+  const previous = (latestSnapshot(source.dir) as Snapshot | undefined) ?? (await emptySnapshot(source.dialect));
+  const current = await snapshotOf(source, previous.id);
+  const up = await diff(source.dialect, previous, current);
+  if (up.length === 0) return null;
+  const down = await diff(source.dialect, current, previous);
+  const id = `${String(readMigrations(source.dir).length).padStart(4, "0")}_${name}`;
+  const folder = path.join(source.dir, id);
+  mkdirSync(folder, { recursive: true });
+  const join = (statements: string[]) => `${statements.map((s) => s.trim()).join(`\n${STATEMENT_BREAK}\n`)}\n`;
+  writeFileSync(path.join(folder, "up.sql"), join(up));
+  writeFileSync(path.join(folder, "down.sql"), join(down));
+  writeFileSync(path.join(folder, "snapshot.json"), `${JSON.stringify(current, null, 2)}\n`);
+  return id;
+}

@@ -1,0 +1,1 @@
+export { type TestDatabase, type TestDialect, testDialects } from "./dialects.js";

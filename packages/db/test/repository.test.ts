@@ -1,0 +1,269 @@
+import {
+  type Database,
+  NotFoundError,
+  type Repository,
+  UniqueViolationError,
+  ValidationError,
+  VersionConflictError,
+} from "@groundwork/db";
+import { type TestDatabase, testDialects } from "@groundwork/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixtureDatabase } from "./fixtures/database.js";
+import { items, memberships, owners } from "./fixtures/schema.js";
+
+describe.each(testDialects())("repository on $name", (dialect) => {
+  let testDb: TestDatabase;
+  let db: Database;
+  let ownerRepo: Repository<typeof owners>;
+  let itemRepo: Repository<typeof items>;
+
+  beforeAll(async () => {
+    ({ testDb, db } = await fixtureDatabase(dialect));
+    ownerRepo = db.repo(owners);
+    itemRepo = db.repo(items);
+  });
+  afterAll(() => testDb?.drop());
+
+  const newOwner = (name = "Ada") =>
+    ownerRepo.create({ name, email: `${name.toLowerCase()}-${Math.random().toString(36).slice(2)}@example.com` });
+
+  it("creates a row with a UUIDv7 id, timestamps and defaults, and reads it back identically", async () => {
+    const owner = await newOwner();
+    const due = new Date("2030-01-02T03:04:05.678Z");
+    const created = await itemRepo.create({
+      ownerId: owner.id,
+      title: "First",
+      score: 1.5,
+      big: 2 ** 52 + 1,
+      flag: true,
+      data: { tags: ["a", "b"], nested: { n: 1 } },
+      dueAt: due,
+    });
+    expect(created.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(created).toMatchObject({ status: "draft", rank: 0, version: 1, deletedAt: null, flag: true });
+    expect(created.createdAt).toBeInstanceOf(Date);
+    expect(created.updatedAt.getTime()).toBe(created.createdAt.getTime());
+
+    const read = await itemRepo.get(created.id);
+    expect(read).toEqual(created);
+    expect(read.dueAt?.toISOString()).toBe(due.toISOString());
+    expect(read.data).toEqual({ tags: ["a", "b"], nested: { n: 1 } });
+    expect(read.big).toBe(2 ** 52 + 1);
+  });
+
+  it("answers get for a missing row with NotFoundError and find with null", async () => {
+    const missing = "01900000-0000-7000-8000-000000000000";
+    await expect(itemRepo.get(missing)).rejects.toBeInstanceOf(NotFoundError);
+    expect(await itemRepo.find(missing)).toBeNull();
+    expect(await itemRepo.exists(missing)).toBe(false);
+  });
+
+  it("validates input with the table's zod schema, refinements included", async () => {
+    const owner = await ownerRepo.create({ name: "  Grace ", email: "  Grace@Example.COM " });
+    expect(owner.email).toBe("grace@example.com");
+    expect(owner.name).toBe("Grace");
+    await expect(ownerRepo.create({ name: "x", email: "not-an-email" })).rejects.toBeInstanceOf(ValidationError);
+    // SQLite does not enforce varchar lengths; the layer does, on both dialects.
+    const error = await ownerRepo.create({ name: "x".repeat(51), email: "long@example.com" }).catch((e) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues[0]?.path).toEqual(["name"]);
+    expect(await ownerRepo.count({ email: "long@example.com" })).toBe(0);
+  });
+
+  it("filters with every operator", async () => {
+    const owner = await newOwner("Filter");
+    await itemRepo.createMany(
+      Array.from({ length: 10 }, (_, i) => ({
+        ownerId: owner.id,
+        title: `Item ${i}`,
+        rank: i,
+        status: (["draft", "active", "archived"] as const)[i % 3],
+        score: i % 2 === 0 ? null : i / 2,
+      })),
+    );
+    const titles = async (where: Parameters<typeof itemRepo.list>[0]) =>
+      (await itemRepo.list({ ...where, sort: "rank" })).data.map((r) => r.rank);
+    const base = { ownerId: owner.id };
+    expect(await titles({ where: { ...base, rank: 3 } })).toEqual([3]);
+    expect(await titles({ where: { ...base, rank: { ne: 3, lt: 5 } } })).toEqual([0, 1, 2, 4]);
+    expect(await titles({ where: { ...base, rank: { gte: 7 } } })).toEqual([7, 8, 9]);
+    expect(await titles({ where: { ...base, rank: { gt: 7, lte: 8 } } })).toEqual([8]);
+    expect(await titles({ where: { ...base, status: { in: ["draft", "archived"] } } })).toEqual([0, 2, 3, 5, 6, 8, 9]);
+    expect(await titles({ where: { ...base, status: { notIn: ["draft", "archived"] } } })).toEqual([1, 4, 7]);
+    expect(await titles({ where: { ...base, status: { in: [] } } })).toEqual([]);
+    expect(await titles({ where: { ...base, title: { like: "ITEM 1%" } } })).toEqual([1]);
+    expect(await titles({ where: { ...base, score: null } })).toEqual([0, 2, 4, 6, 8]);
+    expect(await titles({ where: { ...base, score: { isNull: false } } })).toEqual([1, 3, 5, 7, 9]);
+    expect(await itemRepo.count({ ...base, status: "active" })).toBe(3);
+    await expect(itemRepo.list({ where: { nope: 1 } as never })).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it("pages through every row exactly once by cursor, whatever the sort, nulls included", async () => {
+    const owner = await newOwner("Pager");
+    const rows = await itemRepo.createMany(
+      Array.from({ length: 37 }, (_, i) => ({
+        ownerId: owner.id,
+        title: `P${String(i).padStart(2, "0")}`,
+        rank: i % 5,
+        score: i % 4 === 0 ? null : (i * 7) % 11,
+      })),
+    );
+    expect(rows).toHaveLength(37);
+    for (const sort of [["rank"], ["-rank", "title"], ["score"], ["-score"], ["-createdAt"]] as const) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: Awaited<ReturnType<typeof itemRepo.list>> = await itemRepo.list({
+          where: { ownerId: owner.id },
+          sort,
+          limit: 5,
+          cursor,
+          count: pages === 0,
+        });
+        if (pages === 0) expect(page.total).toBe(37);
+        seen.push(...page.data.map((r) => r.id));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor && pages < 20);
+      expect(new Set(seen).size, `sort ${sort.join(",")}`).toBe(37);
+      expect(seen).toHaveLength(37);
+      expect(pages).toBe(8);
+      // The pages, put together, are in the same order as one big sorted list.
+      const all = await itemRepo.list({ where: { ownerId: owner.id }, sort, limit: 100 });
+      expect(seen).toEqual(all.data.map((r) => r.id));
+    }
+  });
+
+  it("sorts nulls last ascending and first descending on both dialects", async () => {
+    const owner = await newOwner("Nulls");
+    await itemRepo.createMany([
+      { ownerId: owner.id, title: "a", score: 2 },
+      { ownerId: owner.id, title: "b", score: null },
+      { ownerId: owner.id, title: "c", score: 1 },
+    ]);
+    const asc = await itemRepo.list({ where: { ownerId: owner.id }, sort: "score" });
+    expect(asc.data.map((r) => r.title)).toEqual(["c", "a", "b"]);
+    const desc = await itemRepo.list({ where: { ownerId: owner.id }, sort: "-score" });
+    expect(desc.data.map((r) => r.title)).toEqual(["b", "a", "c"]);
+  });
+
+  it("pages by offset and rejects cursors that are forged or belong to another sort", async () => {
+    const owner = await newOwner("Offset");
+    await itemRepo.createMany(Array.from({ length: 6 }, (_, i) => ({ ownerId: owner.id, title: `O${i}`, rank: i })));
+    const page = await itemRepo.list({ where: { ownerId: owner.id }, sort: "rank", limit: 2, offset: 2 });
+    expect(page.data.map((r) => r.rank)).toEqual([2, 3]);
+    const first = await itemRepo.list({ where: { ownerId: owner.id }, sort: "rank", limit: 2 });
+    await expect(itemRepo.list({ sort: "-rank", cursor: first.nextCursor })).rejects.toBeInstanceOf(ValidationError);
+    await expect(itemRepo.list({ cursor: "garbage!" })).rejects.toBeInstanceOf(ValidationError);
+    await expect(itemRepo.list({ limit: 0 })).rejects.toBeInstanceOf(ValidationError);
+    await expect(itemRepo.list({ sort: "data" as never })).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it("updates partially, bumps version and updatedAt, and refuses a stale version", async () => {
+    const owner = await newOwner("Versions");
+    const item = await itemRepo.create({ ownerId: owner.id, title: "v" });
+    await new Promise((r) => setTimeout(r, 5));
+    const updated = await itemRepo.update(item.id, { rank: 5 }, { expectedVersion: 1 });
+    expect(updated).toMatchObject({ rank: 5, version: 2, title: "v" });
+    expect(updated.updatedAt.getTime()).toBeGreaterThan(item.updatedAt.getTime());
+    expect(updated.createdAt).toEqual(item.createdAt);
+
+    const conflict = await itemRepo.update(item.id, { rank: 6 }, { expectedVersion: 1 }).catch((e) => e);
+    expect(conflict).toBeInstanceOf(VersionConflictError);
+    expect(conflict).toMatchObject({ expectedVersion: 1, actualVersion: 2 });
+    expect((await itemRepo.get(item.id)).rank).toBe(5);
+
+    const noCheck = await itemRepo.update(item.id, { rank: 7 });
+    expect(noCheck.version).toBe(3);
+    await expect(itemRepo.update("01900000-0000-7000-8000-000000000000", { rank: 1 })).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    await expect(itemRepo.update(item.id, { rank: "high" as never })).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it("soft-deletes, hides, restores and purges", async () => {
+    const owner = await newOwner("Soft");
+    const item = await itemRepo.create({ ownerId: owner.id, title: "doomed" });
+    await itemRepo.delete(item.id);
+    await expect(itemRepo.get(item.id)).rejects.toBeInstanceOf(NotFoundError);
+    expect(await itemRepo.count({ ownerId: owner.id })).toBe(0);
+    expect((await itemRepo.get(item.id, { deleted: "include" })).deletedAt).toBeInstanceOf(Date);
+    expect((await itemRepo.list({ where: { ownerId: owner.id }, deleted: "only" })).data).toHaveLength(1);
+    await expect(itemRepo.delete(item.id)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(itemRepo.update(item.id, { rank: 1 })).rejects.toBeInstanceOf(NotFoundError);
+
+    // The partial unique index lets a new row take the deleted one's title…
+    const replacement = await itemRepo.create({ ownerId: owner.id, title: "doomed" });
+    // …so restoring the old one now collides.
+    await expect(itemRepo.restore(item.id)).rejects.toBeInstanceOf(UniqueViolationError);
+    await itemRepo.purge(replacement.id);
+    const restored = await itemRepo.restore(item.id);
+    expect(restored.deletedAt).toBeNull();
+    await expect(itemRepo.restore(item.id)).rejects.toBeInstanceOf(NotFoundError);
+    await itemRepo.purge(item.id);
+    expect(await itemRepo.find(item.id, { deleted: "include" })).toBeNull();
+  });
+
+  it("deletes with cascades defined in the schema", async () => {
+    const owner = await newOwner("Cascade");
+    const item = await itemRepo.create({ ownerId: owner.id, title: "child" });
+    await ownerRepo.delete(owner.id);
+    expect(await itemRepo.find(item.id, { deleted: "include" })).toBeNull();
+  });
+
+  it("upserts on a unique key", async () => {
+    const first = await ownerRepo.upsert({ name: "One", email: "upsert@example.com" }, { target: ["email"] });
+    await new Promise((r) => setTimeout(r, 5));
+    const second = await ownerRepo.upsert({ name: "Two", email: "upsert@example.com" }, { target: ["email"] });
+    expect(second.id).toBe(first.id);
+    expect(second.name).toBe("Two");
+    expect(second.createdAt).toEqual(first.createdAt);
+    expect(second.updatedAt.getTime()).toBeGreaterThan(first.updatedAt.getTime());
+    expect(await ownerRepo.count({ email: "upsert@example.com" })).toBe(1);
+  });
+
+  it("works with composite primary keys", async () => {
+    const owner = await newOwner("Composite");
+    const item = await itemRepo.create({ ownerId: owner.id, title: "shared" });
+    const repo = db.repo(memberships);
+    await repo.create({ ownerId: owner.id, itemId: item.id, role: "reader" });
+    const key = { ownerId: owner.id, itemId: item.id };
+    expect((await repo.get(key)).role).toBe("reader");
+    expect((await repo.update(key, { role: "writer" })).role).toBe("writer");
+    await expect(repo.create({ ownerId: owner.id, itemId: item.id, role: "reader" })).rejects.toMatchObject({
+      columns: ["ownerId", "itemId"],
+    });
+    await repo.delete(key);
+    expect(await repo.find(key)).toBeNull();
+  });
+
+  it("creates many rows in one transaction, across statement chunks, in input order", async () => {
+    const owner = await newOwner("Many");
+    // 3,000 rows × 15 columns passes the 30,000 bound-value chunk size.
+    const input = Array.from({ length: 3000 }, (_, i) => ({ ownerId: owner.id, title: `M${i}`, rank: i % 1000 }));
+    const rows = await itemRepo.createMany(input);
+    expect(rows.map((r) => r.title)).toEqual(input.map((r) => r.title));
+    expect(await itemRepo.count({ ownerId: owner.id })).toBe(3000);
+
+    // One bad row anywhere means none are written.
+    const bad = [...input.slice(0, 2500).map((r) => ({ ...r, title: `${r.title}-again` })), { ownerId: owner.id, title: "M1" }];
+    await expect(itemRepo.createMany(bad)).rejects.toBeInstanceOf(UniqueViolationError);
+    expect(await itemRepo.count({ ownerId: owner.id })).toBe(3000);
+    const invalid = await itemRepo.createMany([{ ownerId: owner.id, title: "ok" }, { ownerId: owner.id, title: 5 as never }]).catch((e) => e);
+    expect(invalid).toBeInstanceOf(ValidationError);
+    expect((invalid as ValidationError).issues[0]?.path).toEqual([1, "title"]);
+  });
+
+  it(`stores JSON as ${dialect.dialect === "sqlite" ? "text" : "jsonb"} and booleans natively`, async () => {
+    const owner = await newOwner("Json");
+    const item = await itemRepo.create({ ownerId: owner.id, title: "json", data: { tags: ["x"] }, flag: true });
+    const [raw] = await db.execute<{ kind: string; flag: unknown }>(
+      dialect.dialect === "sqlite"
+        ? (await import("drizzle-orm")).sql`select json_type(data) as kind, flag from items where id = ${item.id}`
+        : (await import("drizzle-orm")).sql`select jsonb_typeof(data) as kind, flag from items where id = ${item.id}`,
+    );
+    expect(raw?.kind).toBe("object");
+    expect(raw?.flag).toBe(dialect.dialect === "sqlite" ? 1 : true);
+  });
+});

@@ -1,0 +1,52 @@
+import type { Column, SQL } from "drizzle-orm";
+import { sql } from "drizzle-orm";
+import { z } from "zod";
+
+/** Any JSON value, as stored in a JSON column. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/** A JSON object with arbitrary keys (settings, metadata, config, data). */
+export type JsonObject = Record<string, unknown>;
+
+/** Who did something: a user, an agent, or the system itself (no id). */
+export const actorTypes = ["user", "agent", "system"] as const;
+export type ActorType = (typeof actorTypes)[number];
+
+// ---------------------------------------------------------------- SQL helpers for checks and partial indexes
+
+function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** `column in ('a', 'b')` with the values inlined: index and check conditions must not carry bound parameters. */
+export function inValues(column: Column, values: readonly string[]): SQL {
+  return sql`${column} in (${sql.raw(values.map(quoteLiteral).join(", "))})`;
+}
+
+/** Exactly one of the two (nullable) columns is set. */
+export function exactlyOne(a: Column, b: Column): SQL {
+  return sql`(${a} is not null and ${b} is null) or (${a} is null and ${b} is not null)`;
+}
+
+/** At most one of the two (nullable) columns is set. */
+export function atMostOne(a: Column, b: Column): SQL {
+  return sql`${a} is null or ${b} is null`;
+}
+
+// ---------------------------------------------------------------- shared zod pieces for refinements
+
+/** Team slugs: lower-case letters, digits and inner hyphens, 1–64 characters. */
+export const slugPattern = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+/** Keys of preferences, settings and file analysis kinds: they appear in URL paths. */
+export const keyPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
+/** ISO 4217-style currency codes. */
+export const currencyPattern = /^[A-Z]{3}$/;
+
+export const maxTags = 50;
+export const maxTagLength = 64;
+/** The cap on `files.content`, in characters. */
+export const maxFileContentLength = 1_048_576;
+
+export const tagsSchema = z.array(z.string().trim().min(1).max(maxTagLength)).max(maxTags);
+export const scopesSchema = z.array(z.string().trim().min(1).max(100)).max(100);
+export const jsonObjectSchema = z.record(z.string(), z.unknown());
+export const jsonValueSchema = z.json();
