@@ -36,6 +36,11 @@ export interface TransactionOptions {
   isolationLevel?: IsolationLevel;
 }
 
+/** Carries an error thrown by a transaction's callback past the driver-error translation. */
+class ThrownByFn {
+  constructor(readonly error: unknown) {}
+}
+
 /**
  * A way to talk to the database: the database itself, or a transaction in progress. Repositories,
  * raw SQL and nested transactions all go through it, so what runs inside a transaction is decided
@@ -78,6 +83,7 @@ export class Session {
     this.assertOpen();
     const sqlite = this.shared.sqlite;
     if (sqlite) return this.inTransaction ? this.sqliteSavepoint(fn) : this.sqliteTransaction(sqlite, fn);
+    let thrownByFn: unknown;
     try {
       const pgDb = this.drizzle as PgDatabase<never, never>;
       return await pgDb.transaction(
@@ -85,6 +91,9 @@ export class Session {
           const tx = new Session(this.shared, drizzleTx as unknown as AnyDrizzle, true);
           try {
             return await fn(tx);
+          } catch (error) {
+            thrownByFn = error;
+            throw error;
           } finally {
             tx.finished = true;
           }
@@ -92,7 +101,8 @@ export class Session {
         !this.inTransaction && options.isolationLevel ? { isolationLevel: options.isolationLevel } : undefined,
       );
     } catch (error) {
-      throw this.mapError(error);
+      // What the caller threw comes out as it was; only the driver's own errors are translated.
+      throw error === thrownByFn ? error : this.mapError(error);
     }
   }
 
@@ -106,17 +116,20 @@ export class Session {
       // IMMEDIATE takes the write lock up front, so another process cannot make this one fail half-way.
       sqlite.client.exec("BEGIN IMMEDIATE");
       const tx = new Session(this.shared, this.drizzle, true, new Mutex());
+      let result: R;
       try {
-        const result = await fn(tx);
-        sqlite.client.exec("COMMIT");
-        return result;
+        result = await fn(tx);
       } catch (error) {
         if (sqlite.client.inTransaction) sqlite.client.exec("ROLLBACK");
-        throw error;
+        throw new ThrownByFn(error);
       } finally {
         tx.finished = true;
       }
+      sqlite.client.exec("COMMIT");
+      return result;
     } catch (error) {
+      if (error instanceof ThrownByFn) throw error.error;
+      if (sqlite.client.inTransaction) sqlite.client.exec("ROLLBACK");
       throw this.mapError(error);
     } finally {
       release();
@@ -129,16 +142,18 @@ export class Session {
     const name = `sp_${++this.savepoints}`;
     try {
       client.exec(`SAVEPOINT ${name}`);
+      let result: R;
       try {
-        const result = await fn(this);
-        client.exec(`RELEASE ${name}`);
-        return result;
+        result = await fn(this);
       } catch (error) {
         client.exec(`ROLLBACK TO ${name}`);
         client.exec(`RELEASE ${name}`);
-        throw error;
+        throw new ThrownByFn(error);
       }
+      client.exec(`RELEASE ${name}`);
+      return result;
     } catch (error) {
+      if (error instanceof ThrownByFn) throw error.error;
       throw this.mapError(error);
     } finally {
       release?.();

@@ -1,0 +1,143 @@
+import { type Database, TransactionFinishedError, UniqueViolationError } from "@groundwork/db";
+import { type TestDatabase, testDialects } from "@groundwork/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fixtureDatabase } from "./fixtures/database.js";
+import { counters, owners } from "./fixtures/schema.js";
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A promise with its resolve function, to make two callers meet at a known point. */
+function signal() {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+describe.each(testDialects())("transactions on $name", (dialect) => {
+  let testDb: TestDatabase;
+  let db: Database;
+
+  beforeAll(async () => {
+    ({ testDb, db } = await fixtureDatabase(dialect));
+  });
+  afterAll(() => testDb?.drop());
+
+  it("stay atomic across awaits: concurrent read-await-write increments lose nothing", async () => {
+    await db.repo(counters).create({ id: "hits", value: 0 });
+    const increments = 40;
+    await Promise.all(
+      Array.from({ length: increments }, (_, i) =>
+        db.transaction(async (tx) => {
+          const counter = await tx.repo(counters).get("hits", { forUpdate: true });
+          await pause(i % 3);
+          await tx.repo(counters).update("hits", { value: counter.value + 1 });
+        }),
+      ),
+    );
+    expect((await db.repo(counters).get("hits")).value).toBe(increments);
+  });
+
+  it("roll back everything when the callback throws, and pass its error through unchanged", async () => {
+    class Boom extends Error {}
+    const error = await db
+      .transaction(async (tx) => {
+        await tx.repo(owners).create({ name: "Ghost", email: "ghost@example.com" });
+        await pause(1);
+        await tx.repo(owners).create({ name: "Ghost 2", email: "ghost2@example.com" });
+        throw new Boom("no");
+      })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(Boom);
+    expect(await db.repo(owners).count({ email: { in: ["ghost@example.com", "ghost2@example.com"] } })).toBe(0);
+  });
+
+  it("roll back everything when a statement fails, with the typed error", async () => {
+    await db.repo(owners).create({ name: "Taken", email: "taken@example.com" });
+    const error = await db
+      .transaction(async (tx) => {
+        await tx.repo(owners).create({ name: "Fresh", email: "fresh@example.com" });
+        await tx.repo(owners).create({ name: "Taken again", email: "taken@example.com" });
+      })
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(UniqueViolationError);
+    expect(await db.repo(owners).exists({ email: "fresh@example.com" })).toBe(false);
+  });
+
+  it("nest with savepoints: a failed inner transaction is undone alone", async () => {
+    await db.transaction(async (tx) => {
+      await tx.repo(owners).create({ name: "Outer", email: "outer@example.com" });
+      await tx
+        .transaction(async (inner) => {
+          await inner.repo(owners).create({ name: "Inner", email: "inner@example.com" });
+          throw new Error("inner fails");
+        })
+        .catch(() => undefined);
+      await tx.transaction(async (inner) => {
+        await inner.repo(owners).create({ name: "Inner ok", email: "inner-ok@example.com" });
+      });
+      await tx.repo(owners).create({ name: "After", email: "after@example.com" });
+    });
+    const emails = (await db.repo(owners).list({ where: { email: { like: "%er%@example.com" } }, sort: "email" })).data
+      .map((o) => o.email)
+      .filter((e) => ["outer@example.com", "inner@example.com", "inner-ok@example.com", "after@example.com"].includes(e));
+    expect(emails).toEqual(["after@example.com", "inner-ok@example.com", "outer@example.com"]);
+  });
+
+  it("undo committed savepoints when the outer transaction fails", async () => {
+    await db
+      .transaction(async (tx) => {
+        await tx.transaction(async (inner) => {
+          await inner.repo(owners).create({ name: "Lost", email: "lost@example.com" });
+        });
+        throw new Error("outer fails");
+      })
+      .catch(() => undefined);
+    expect(await db.repo(owners).exists({ email: "lost@example.com" })).toBe(false);
+  });
+
+  it("keep open work invisible to callers outside, who neither see nor join it", async () => {
+    const inside = signal();
+    const outsideDone = signal();
+    let outsideWrite: Promise<unknown> | undefined;
+    const tx = db
+      .transaction(async (t) => {
+        await t.repo(owners).create({ name: "Uncommitted", email: "uncommitted@example.com" });
+        inside.resolve();
+        // Give the outside caller every chance to run while this transaction is open.
+        await Promise.race([outsideDone.promise, pause(300)]);
+        await pause(20);
+        throw new Error("roll back");
+      })
+      .catch(() => undefined);
+    await inside.promise;
+    const seen = db.repo(owners).exists({ email: "uncommitted@example.com" });
+    outsideWrite = db.repo(owners).create({ name: "Outsider", email: "outsider@example.com" });
+    if (dialect.dialect === "postgres") {
+      // Separate connections: the outside read answers right away, without the uncommitted row.
+      expect(await seen).toBe(false);
+      await outsideWrite;
+    }
+    outsideDone.resolve();
+    await tx;
+    await outsideWrite;
+    // On SQLite the outside calls waited for the rollback; either way the outside write stands alone.
+    expect(await seen).toBe(false);
+    expect(await db.repo(owners).exists({ email: "uncommitted@example.com" })).toBe(false);
+    expect(await db.repo(owners).exists({ email: "outsider@example.com" })).toBe(true);
+  });
+
+  it("refuse use of a transaction's session after it finished", async () => {
+    let leaked: Database | undefined;
+    await db.transaction(async (tx) => {
+      leaked = tx as Database;
+    });
+    await expect(leaked?.repo(owners).count()).rejects.toBeInstanceOf(TransactionFinishedError);
+  });
+
+  it("run serializable transactions where asked", async () => {
+    const result = await db.transaction(async (tx) => tx.repo(owners).count(), { isolationLevel: "serializable" });
+    expect(result).toBeGreaterThan(0);
+  });
+});
