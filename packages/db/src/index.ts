@@ -4,9 +4,37 @@ export { Session } from "./database/session.js";
 export { type DatabaseTarget, parseDatabaseUrl, redactUrl } from "./database/url.js";
 export * from "./errors/errors.js";
 export { mapDriverError } from "./errors/map-driver-error.js";
-export type { Condition, Deleted, Key, ListOptions, Page, Patch, ReadOptions, SortKey, UpdateOptions, UpsertOptions, Where } from "./repository/repository.js";
+export { type MigrationFile, readMigrations } from "./migrations/files.js";
+export { generateMigration, pendingSchemaChanges } from "./migrations/generate.js";
+export {
+  type DownOptions,
+  MigrationError,
+  type MigrationState,
+  type MigrationStatus,
+  Migrator,
+} from "./migrations/runner.js";
+export type {
+  Condition,
+  Deleted,
+  Key,
+  ListOptions,
+  Page,
+  Patch,
+  ReadOptions,
+  SortKey,
+  UpdateOptions,
+  UpsertOptions,
+  Where,
+} from "./repository/repository.js";
 export { Repository } from "./repository/repository.js";
-export { type AnyColumn, Column, type ColumnKind, type ColumnMeta, col, type ReferentialAction } from "./schema/columns.js";
+export {
+  type AnyColumn,
+  Column,
+  type ColumnKind,
+  type ColumnMeta,
+  col,
+  type ReferentialAction,
+} from "./schema/columns.js";
 export { snakeCase } from "./schema/naming.js";
 export {
   type AnyTable,
@@ -23,6 +51,3 @@ export {
   uniqueIndex,
 } from "./schema/table.js";
 export { type Refinements, schemasFor, type TableSchemas } from "./schema/validation.js";
-export { generateMigration, pendingSchemaChanges } from "./migrations/generate.js";
-export { type MigrationFile, readMigrations } from "./migrations/files.js";
-export { type DownOptions, MigrationError, type MigrationState, type MigrationStatus, Migrator } from "./migrations/runner.js";

@@ -247,10 +247,18 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     expect(await itemRepo.count({ ownerId: owner.id })).toBe(3000);
 
     // One bad row anywhere means none are written.
-    const bad = [...input.slice(0, 2500).map((r) => ({ ...r, title: `${r.title}-again` })), { ownerId: owner.id, title: "M1" }];
+    const bad = [
+      ...input.slice(0, 2500).map((r) => ({ ...r, title: `${r.title}-again` })),
+      { ownerId: owner.id, title: "M1" },
+    ];
     await expect(itemRepo.createMany(bad)).rejects.toBeInstanceOf(UniqueViolationError);
     expect(await itemRepo.count({ ownerId: owner.id })).toBe(3000);
-    const invalid = await itemRepo.createMany([{ ownerId: owner.id, title: "ok" }, { ownerId: owner.id, title: 5 as never }]).catch((e) => e);
+    const invalid = await itemRepo
+      .createMany([
+        { ownerId: owner.id, title: "ok" },
+        { ownerId: owner.id, title: 5 as never },
+      ])
+      .catch((e) => e);
     expect(invalid).toBeInstanceOf(ValidationError);
     expect((invalid as ValidationError).issues[0]?.path).toEqual([1, "title"]);
   });

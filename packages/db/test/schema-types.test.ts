@@ -1,6 +1,6 @@
 import { getTableColumns } from "drizzle-orm";
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { counters, items, memberships, owners } from "./fixtures/schema.js";
+import { type counters, items, memberships, owners } from "./fixtures/schema.js";
 
 describe("one schema, two dialects", () => {
   it("gives identical select and insert types on SQLite and PostgreSQL", () => {

@@ -81,7 +81,9 @@ describe.each(testDialects())("transactions on $name", (dialect) => {
     });
     const emails = (await db.repo(owners).list({ where: { email: { like: "%er%@example.com" } }, sort: "email" })).data
       .map((o) => o.email)
-      .filter((e) => ["outer@example.com", "inner@example.com", "inner-ok@example.com", "after@example.com"].includes(e));
+      .filter((e) =>
+        ["outer@example.com", "inner@example.com", "inner-ok@example.com", "after@example.com"].includes(e),
+      );
     expect(emails).toEqual(["after@example.com", "inner-ok@example.com", "outer@example.com"]);
   });
 

@@ -10,8 +10,8 @@ import postgres from "postgres";
 import { ConfigurationError, DatabaseUnavailableError } from "../errors/errors.js";
 import type { AnyTable } from "../schema/table.js";
 import { Mutex } from "./mutex.js";
-import { type DatabaseTarget, parseDatabaseUrl, redactUrl } from "./url.js";
 import { type AnyDrizzle, Session, type Shared } from "./session.js";
+import { type DatabaseTarget, parseDatabaseUrl, redactUrl } from "./url.js";
 
 export interface OpenOptions {
   /** See `parseDatabaseUrl`: a path, `file:`, `:memory:`, `postgres://`, `pglite://<dir>` or `pglite://memory`. */
@@ -93,7 +93,8 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 
     case "postgres-js": {
       const poolMax = options.poolMax ?? 10;
-      if (!Number.isInteger(poolMax) || poolMax < 1) throw new ConfigurationError("DATABASE_POOL_MAX must be a whole number ≥ 1");
+      if (!Number.isInteger(poolMax) || poolMax < 1)
+        throw new ConfigurationError("DATABASE_POOL_MAX must be a whole number ≥ 1");
       const connect = (connectionUrl: string) =>
         postgres(connectionUrl, { max: poolMax, onnotice: () => {}, connect_timeout: 10, idle_timeout: 60 });
       const client = connect(options.url);
@@ -104,7 +105,9 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       } catch (error) {
         await Promise.all(all.map((c) => c.end({ timeout: 1 })));
         throw new DatabaseUnavailableError({
-          cause: new Error(`cannot connect to ${url}: ${(error as Error).message || String((error as { code?: string }).code)}`),
+          cause: new Error(
+            `cannot connect to ${url}: ${(error as Error).message || String((error as { code?: string }).code)}`,
+          ),
         });
       }
       const primary = drizzlePostgres({ client });

@@ -3,7 +3,7 @@ import { type SQL, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import type { PgDatabase } from "drizzle-orm/pg-core";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
-import { type DataError, DatabaseUnavailableError, TransactionFinishedError } from "../errors/errors.js";
+import { DatabaseUnavailableError, type DataError, TransactionFinishedError } from "../errors/errors.js";
 import { mapDriverError, type TableLookup } from "../errors/map-driver-error.js";
 import { Repository } from "../repository/repository.js";
 import type { AnyTable } from "../schema/table.js";

@@ -21,7 +21,8 @@ export function parseDatabaseUrl(raw: string): DatabaseTarget {
   }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   // A Windows drive letter (C:\…) is a path, not a scheme.
-  if (!scheme || /^[a-z]:[\\/]/i.test(url)) return { driver: "better-sqlite3", dialect: "sqlite", file: path.resolve(url) };
+  if (!scheme || /^[a-z]:[\\/]/i.test(url))
+    return { driver: "better-sqlite3", dialect: "sqlite", file: path.resolve(url) };
 
   switch (scheme) {
     case "file":
@@ -37,7 +38,9 @@ export function parseDatabaseUrl(raw: string): DatabaseTarget {
       try {
         parsed = new URL(url);
       } catch {
-        throw new ConfigurationError(`DATABASE_URL is not a valid PostgreSQL URL (expected postgres://user@host:port/database)`);
+        throw new ConfigurationError(
+          `DATABASE_URL is not a valid PostgreSQL URL (expected postgres://user@host:port/database)`,
+        );
       }
       if (!parsed.hostname && !parsed.searchParams.get("host")) {
         throw new ConfigurationError(`DATABASE_URL "${redact(parsed)}" names no host`);

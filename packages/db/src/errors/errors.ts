@@ -80,7 +80,10 @@ export interface ValidationIssue {
 export class ValidationError extends DataError {
   readonly code = "validation_failed";
   readonly issues: ValidationIssue[];
-  constructor(issues: ValidationIssue[], readonly table?: string) {
+  constructor(
+    issues: ValidationIssue[],
+    readonly table?: string,
+  ) {
     super(
       `${table ? `${table}: ` : ""}invalid input: ${issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
     );

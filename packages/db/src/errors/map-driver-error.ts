@@ -111,6 +111,10 @@ export function mapDriverError(error: unknown, lookup: TableLookup): DataError {
       }
       case "SQLITE_CONSTRAINT_FOREIGNKEY":
         return new ForeignKeyViolationError(undefined);
+      // ON DELETE RESTRICT is enforced like a trigger, and reported as one.
+      case "SQLITE_CONSTRAINT_TRIGGER":
+        if (message.includes("FOREIGN KEY")) return new ForeignKeyViolationError(undefined);
+        return new DatabaseError({ cause: error });
       case "SQLITE_CONSTRAINT_CHECK":
         return new CheckViolationError(tableOfConstraint(lookup, detail), detail || undefined);
       case "SQLITE_CONSTRAINT_NOTNULL": {
@@ -133,7 +137,9 @@ export function mapDriverError(error: unknown, lookup: TableLookup): DataError {
             lookup,
             table,
             // detail: Key (team_id, slug)=(…) already exists.
-            (/Key \(([^)]*)\)=/.exec(str(e.detail) ?? "")?.[1] ?? "").split(",").map((s) => s.trim().replaceAll('"', "")),
+            (/Key \(([^)]*)\)=/.exec(str(e.detail) ?? "")?.[1] ?? "")
+              .split(",")
+              .map((s) => s.trim().replaceAll('"', "")),
           );
         return new UniqueViolationError(table, columns, constraint);
       }

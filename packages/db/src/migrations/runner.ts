@@ -54,7 +54,8 @@ export class Migrator {
       };
     });
     for (const [id, record] of applied) {
-      if (!files.some((f) => f.id === id)) states.push({ id, status: "unknown", appliedAt: new Date(Number(record.appliedAt)) });
+      if (!files.some((f) => f.id === id))
+        states.push({ id, status: "unknown", appliedAt: new Date(Number(record.appliedAt)) });
     }
     return states.sort((a, b) => a.id.localeCompare(b.id));
   }
@@ -147,7 +148,9 @@ export class Migrator {
 
   private async rowCount(table: string): Promise<number> {
     try {
-      const [row] = await this.db.execute<{ n: number | string }>(sql`select count(*) as n from ${sql.identifier(table)}`);
+      const [row] = await this.db.execute<{ n: number | string }>(
+        sql`select count(*) as n from ${sql.identifier(table)}`,
+      );
       return Number(row?.n ?? 0);
     } catch {
       return 0; // the table does not exist (yet): nothing to lose
@@ -183,7 +186,8 @@ export class Migrator {
       }
       if (tx.dialect === "sqlite") {
         const broken = await tx.execute(sql`PRAGMA foreign_key_check`);
-        if (broken.length > 0) throw new MigrationError(`${file.id} ${direction} would leave rows pointing at missing rows`);
+        if (broken.length > 0)
+          throw new MigrationError(`${file.id} ${direction} would leave rows pointing at missing rows`);
       }
       if (direction === "up") {
         await tx.execute(

@@ -177,23 +177,21 @@ export class Repository<T extends AnyTable> {
       set[k] = this.bind(values, column, v, `s_${k}`);
       shape.push(k);
     }
-    if (info.timestamps.updatedAt) set.updatedAt = this.bind(values, this.columnOf("updatedAt"), new Date(), "s_updatedAt");
+    if (info.timestamps.updatedAt)
+      set.updatedAt = this.bind(values, this.columnOf("updatedAt"), new Date(), "s_updatedAt");
     if (info.versioned) set.version = sql`${this.columnOf("version")} + 1`;
     if (Object.keys(set).length === 0) return this.get(key);
 
     const conditions = [this.keyCondition(key, values, shape)];
     if (info.softDelete) conditions.push(isNull(this.columnOf("deletedAt")));
     if (options.expectedVersion !== undefined) {
-      conditions.push(eq(this.columnOf("version"), this.bind(values, this.columnOf("version"), options.expectedVersion, "v")));
+      conditions.push(
+        eq(this.columnOf("version"), this.bind(values, this.columnOf("version"), options.expectedVersion, "v")),
+      );
     }
     const row = await this.execute<Row<T>>(
       shape.join("|"),
-      (db) =>
-        db
-          .update(this.table)
-          .set(set)
-          .where(allOf(conditions))
-          .returning(),
+      (db) => db.update(this.table).set(set).where(allOf(conditions)).returning(),
       values,
       "get",
     );
@@ -209,7 +207,8 @@ export class Repository<T extends AnyTable> {
     const updateKeys = (options.update ?? Object.keys(row)).filter((k) => !protectedKeys.has(k));
     const set: Record<string, SQL> = {};
     for (const k of updateKeys) set[k] = sql.raw(`excluded.${quote(this.columnOf(k).name)}`);
-    if (this.definition.info.timestamps.updatedAt) set.updatedAt = sql.raw(`excluded.${quote(this.columnOf("updatedAt").name)}`);
+    if (this.definition.info.timestamps.updatedAt)
+      set.updatedAt = sql.raw(`excluded.${quote(this.columnOf("updatedAt").name)}`);
     if (this.definition.info.versioned) set.version = sql`${this.columnOf("version")} + 1`;
     const bound: Values = {};
     const insertValues = this.bindRow(bound, row, "");
@@ -221,7 +220,10 @@ export class Repository<T extends AnyTable> {
         return (
           Object.keys(set).length > 0
             ? insert.onConflictDoUpdate({ target, set })
-            : insert.onConflictDoUpdate({ target, set: { [options.target[0] as string]: sql.raw(`excluded.${quote(target[0]?.name ?? "")}`) } })
+            : insert.onConflictDoUpdate({
+                target,
+                set: { [options.target[0] as string]: sql.raw(`excluded.${quote(target[0]?.name ?? "")}`) },
+              })
         ).returning();
       },
       bound,
@@ -243,16 +245,13 @@ export class Repository<T extends AnyTable> {
     if (this.definition.info.versioned) set.version = sql`${this.columnOf("version")} + 1`;
     const conditions = [this.keyCondition(key, values, shape), isNull(deletedAt)];
     if (options.expectedVersion !== undefined) {
-      conditions.push(eq(this.columnOf("version"), this.bind(values, this.columnOf("version"), options.expectedVersion, "v")));
+      conditions.push(
+        eq(this.columnOf("version"), this.bind(values, this.columnOf("version"), options.expectedVersion, "v")),
+      );
     }
     const row = await this.execute(
       shape.join("|"),
-      (db) =>
-        db
-          .update(this.table)
-          .set(set)
-          .where(allOf(conditions))
-          .returning(this.keySelection()),
+      (db) => db.update(this.table).set(set).where(allOf(conditions)).returning(this.keySelection()),
       values,
       "get",
     );
@@ -265,7 +264,9 @@ export class Repository<T extends AnyTable> {
     const shape = ["purge", String(options.expectedVersion !== undefined)];
     const conditions = [this.keyCondition(key, values, shape)];
     if (options.expectedVersion !== undefined) {
-      conditions.push(eq(this.columnOf("version"), this.bind(values, this.columnOf("version"), options.expectedVersion, "v")));
+      conditions.push(
+        eq(this.columnOf("version"), this.bind(values, this.columnOf("version"), options.expectedVersion, "v")),
+      );
     }
     const row = await this.execute(
       shape.join("|"),
@@ -283,7 +284,8 @@ export class Repository<T extends AnyTable> {
     const shape = ["restore"];
     const deletedAt = this.columnOf("deletedAt");
     const set: Record<string, SQL> = { deletedAt: sql`null` };
-    if (this.definition.info.timestamps.updatedAt) set.updatedAt = this.bind(values, this.columnOf("updatedAt"), new Date(), "s_updatedAt");
+    if (this.definition.info.timestamps.updatedAt)
+      set.updatedAt = this.bind(values, this.columnOf("updatedAt"), new Date(), "s_updatedAt");
     if (this.definition.info.versioned) set.version = sql`${this.columnOf("version")} + 1`;
     const condition = allOf([this.keyCondition(key, values, shape), isNotNull(deletedAt)]);
     const row = await this.execute<Row<T>>(
@@ -361,7 +363,8 @@ export class Repository<T extends AnyTable> {
 
   private bindRow(bound: Values, row: Values, prefix: string): Record<string, SQL> {
     const out: Record<string, SQL> = {};
-    for (const [key, value] of Object.entries(row)) out[key] = this.bind(bound, this.columnOf(key), value, `${prefix}${key}`);
+    for (const [key, value] of Object.entries(row))
+      out[key] = this.bind(bound, this.columnOf(key), value, `${prefix}${key}`);
     return out;
   }
 
@@ -488,7 +491,8 @@ export class Repository<T extends AnyTable> {
       let after: SQL | undefined;
       if (placeholder === undefined) after = s.descending ? isNotNull(column) : undefined;
       else if (s.descending) after = sql`${column} < ${placeholder}`;
-      else after = s.nullable ? sql`(${column} > ${placeholder} or ${column} is null)` : sql`${column} > ${placeholder}`;
+      else
+        after = s.nullable ? sql`(${column} > ${placeholder} or ${column} is null)` : sql`${column} > ${placeholder}`;
       if (after) alternatives.push(allOf([...equalSoFar, after]) as SQL);
       equalSoFar.push(placeholder === undefined ? isNull(column) : sql`${column} = ${placeholder}`);
     });
@@ -535,7 +539,9 @@ export class Repository<T extends AnyTable> {
   private isKey(value: unknown): value is Key<T> {
     if (value === null || typeof value !== "object") return true;
     const keys = Object.keys(value);
-    return this.keyColumns.length > 1 && keys.length === this.keyColumns.length && this.keyColumns.every((k) => k in value);
+    return (
+      this.keyColumns.length > 1 && keys.length === this.keyColumns.length && this.keyColumns.every((k) => k in value)
+    );
   }
 
   private keyWhere(key: Key<T>): Where<Row<T>> {
@@ -558,7 +564,11 @@ export class Repository<T extends AnyTable> {
   }
 
   /** After a write matched no row: was it missing, or at another version? */
-  private async explainMiss(key: Key<T>, expectedVersion: number | undefined, deleted: Deleted = "exclude"): Promise<never> {
+  private async explainMiss(
+    key: Key<T>,
+    expectedVersion: number | undefined,
+    deleted: Deleted = "exclude",
+  ): Promise<never> {
     const current = await this.find(key, { deleted });
     if (current && expectedVersion !== undefined) {
       throw new VersionConflictError(this.name, key, expectedVersion, Number((current as Values).version));

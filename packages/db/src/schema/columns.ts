@@ -1,12 +1,4 @@
-import type {
-  $Type,
-  ColumnBuilderBase,
-  HasDefault,
-  HasRuntimeDefault,
-  IsPrimaryKey,
-  NotNull,
-  SQL,
-} from "drizzle-orm";
+import type { $Type, ColumnBuilderBase, HasDefault, HasRuntimeDefault, IsPrimaryKey, NotNull, SQL } from "drizzle-orm";
 import * as pg from "drizzle-orm/pg-core";
 import * as sqlite from "drizzle-orm/sqlite-core";
 import { uuidv7 } from "uuidv7";
@@ -60,10 +52,7 @@ export class Column<S extends ColumnBuilderBase, P extends ColumnBuilderBase> {
     modifier: Modifier,
     meta: Partial<ColumnMeta> = {},
   ): Column<S2, P2> {
-    return new Column<S2, P2>({ ...this.meta, ...meta }, this.makeSqlite, this.makePg, [
-      ...this.modifiers,
-      modifier,
-    ]);
+    return new Column<S2, P2>({ ...this.meta, ...meta }, this.makeSqlite, this.makePg, [...this.modifiers, modifier]);
   }
 
   notNull(): Column<NotNull<S>, NotNull<P>> {

@@ -48,7 +48,9 @@ const sqliteDialect: TestDialect = {
   dialect: "sqlite",
   async create() {
     const dir = mkdtempSync(path.join(tmpdir(), "groundwork-test-"));
-    return tracked("sqlite", `file:${path.join(dir, "test.db")}`, async () => rmSync(dir, { recursive: true, force: true }));
+    return tracked("sqlite", `file:${path.join(dir, "test.db")}`, async () =>
+      rmSync(dir, { recursive: true, force: true }),
+    );
   },
 };
 

@@ -83,6 +83,9 @@ export const auditLogSchemas = schemasFor(auditLogs, {
   entity: (s) => s.trim().min(1),
   changes: () =>
     z
-      .object({ before: z.record(z.string(), z.unknown()).optional(), after: z.record(z.string(), z.unknown()).optional() })
+      .object({
+        before: z.record(z.string(), z.unknown()).optional(),
+        after: z.record(z.string(), z.unknown()).optional(),
+      })
       .optional(),
 });

@@ -4,6 +4,11 @@ import { z } from "zod";
 
 /** Any JSON value, as stored in a JSON column. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+/**
+ * A JSON value other than `null`, for NOT NULL JSON columns: drivers write a JavaScript `null` as
+ * SQL NULL, so JSON `null` cannot be stored there.
+ */
+export type JsonPresent = Exclude<JsonValue, null>;
 /** A JSON object with arbitrary keys (settings, metadata, config, data). */
 export type JsonObject = Record<string, unknown>;
 
@@ -50,3 +55,10 @@ export const tagsSchema = z.array(z.string().trim().min(1).max(maxTagLength)).ma
 export const scopesSchema = z.array(z.string().trim().min(1).max(100)).max(100);
 export const jsonObjectSchema = z.record(z.string(), z.unknown());
 export const jsonValueSchema = z.json();
+export const jsonPresentSchema = z.union([
+  z.string(),
+  z.number(),
+  z.boolean(),
+  z.array(z.json()),
+  z.record(z.string(), z.json()),
+]);

@@ -1,7 +1,7 @@
-import { atMostOne, type JsonValue, jsonValueSchema, keyPattern, maxFileContentLength } from "./common.js";
 import { check, col, index, primaryKey, schemasFor, table, uniqueIndex } from "@groundwork/db";
 import { sql } from "drizzle-orm";
 import { agents } from "./agents.js";
+import { atMostOne, type JsonPresent, jsonPresentSchema, keyPattern, maxFileContentLength } from "./common.js";
 import { projects } from "./projects.js";
 import { users } from "./users.js";
 
@@ -83,7 +83,7 @@ export const fileAnalyses = table(
     kind: col.varchar(100).notNull(),
     analysisVersion: col.integer().notNull().default(1),
     checksum: col.text().notNull(),
-    data: col.json<JsonValue>().notNull(),
+    data: col.json<JsonPresent>().notNull(),
     computedAt: col
       .timestamp()
       .notNull()
@@ -98,5 +98,5 @@ export const fileAnalysisSchemas = schemasFor(fileAnalyses, {
   kind: (s) => s.regex(keyPattern),
   analysisVersion: (s) => s.min(0).optional(),
   checksum: (s) => s.min(1),
-  data: () => jsonValueSchema,
+  data: () => jsonPresentSchema,
 });

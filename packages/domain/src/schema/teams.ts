@@ -1,6 +1,6 @@
 import { col, index, primaryKey, schemasFor, table, uniqueIndex } from "@groundwork/db";
 import { isNull } from "drizzle-orm";
-import { type JsonValue, jsonValueSchema, keyPattern, slugPattern } from "./common.js";
+import { type JsonPresent, jsonPresentSchema, keyPattern, slugPattern } from "./common.js";
 import { users } from "./users.js";
 
 export const teamRoles = ["owner", "admin", "member", "viewer"] as const;
@@ -54,7 +54,7 @@ export const teamSettings = table(
       .notNull()
       .references(() => teams, { onDelete: "cascade" }),
     key: col.varchar(100).notNull(),
-    value: col.json<JsonValue>().notNull(),
+    value: col.json<JsonPresent>().notNull(),
     createdAt: col.createdAt(),
     updatedAt: col.updatedAt(),
   },
@@ -63,5 +63,5 @@ export const teamSettings = table(
 
 export const teamSettingSchemas = schemasFor(teamSettings, {
   key: (s) => s.regex(keyPattern),
-  value: () => jsonValueSchema,
+  value: () => jsonPresentSchema,
 });

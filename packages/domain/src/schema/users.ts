@@ -2,7 +2,7 @@ import { check, col, index, primaryKey, schemasFor, table, uniqueIndex } from "@
 import { isNull } from "drizzle-orm";
 import { z } from "zod";
 import { agents } from "./agents.js";
-import { exactlyOne, type JsonValue, jsonValueSchema, keyPattern, scopesSchema } from "./common.js";
+import { exactlyOne, type JsonPresent, jsonPresentSchema, keyPattern, scopesSchema } from "./common.js";
 
 /** People. Soft-deleted; an email can be signed up again once its user is deleted. */
 export const users = table(
@@ -99,7 +99,7 @@ export const userPreferences = table(
       .notNull()
       .references(() => users, { onDelete: "cascade" }),
     key: col.varchar(100).notNull(),
-    value: col.json<JsonValue>().notNull(),
+    value: col.json<JsonPresent>().notNull(),
     createdAt: col.createdAt(),
     updatedAt: col.updatedAt(),
   },
@@ -108,5 +108,5 @@ export const userPreferences = table(
 
 export const userPreferenceSchemas = schemasFor(userPreferences, {
   key: (s) => s.regex(keyPattern),
-  value: () => jsonValueSchema,
+  value: () => jsonPresentSchema,
 });

@@ -1,0 +1,82 @@
+import { ConfigurationError, openDatabase, parseDatabaseUrl, redactUrl } from "@groundwork/db";
+import { sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+
+describe("DATABASE_URL", () => {
+  it("picks the driver from the URL", () => {
+    expect(parseDatabaseUrl(":memory:")).toEqual({ driver: "better-sqlite3", dialect: "sqlite", file: ":memory:" });
+    expect(parseDatabaseUrl("file:./data/groundwork.db")).toMatchObject({
+      driver: "better-sqlite3",
+      file: `${process.cwd()}/data/groundwork.db`,
+    });
+    expect(parseDatabaseUrl("file:///var/lib/gw.db")).toMatchObject({ file: "/var/lib/gw.db" });
+    expect(parseDatabaseUrl("./local.db")).toMatchObject({
+      driver: "better-sqlite3",
+      file: `${process.cwd()}/local.db`,
+    });
+    expect(parseDatabaseUrl("postgres://u:p@db:5432/app")).toMatchObject({
+      driver: "postgres-js",
+      dialect: "postgres",
+    });
+    expect(parseDatabaseUrl("postgresql://db/app")).toMatchObject({ driver: "postgres-js" });
+    expect(parseDatabaseUrl("pglite://memory")).toEqual({ driver: "pglite", dialect: "postgres", dataDir: undefined });
+    expect(parseDatabaseUrl("pglite://./data/pg")).toMatchObject({ dataDir: `${process.cwd()}/data/pg` });
+  });
+
+  it("refuses unknown or malformed URLs with one clear line", () => {
+    for (const [url, message] of [
+      ["mysql://localhost/db", /scheme "mysql:" is not supported; use a file path/],
+      ["", /DATABASE_URL is empty/],
+      ["postgres://", /not a valid PostgreSQL URL|names no host/],
+      ["postgres://host:notaport/db", /not a valid PostgreSQL URL/],
+      ["pglite://", /use pglite:\/\/memory or pglite:\/\/<directory>/],
+      ["file:", /names no file/],
+    ] as const) {
+      const error = (() => {
+        try {
+          parseDatabaseUrl(url);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error, url).toBeInstanceOf(ConfigurationError);
+      expect((error as Error).message).toMatch(message);
+      expect((error as Error).message).not.toContain("\n");
+    }
+  });
+
+  it("hides passwords in what it shows", () => {
+    expect(redactUrl("postgres://user:secret@host/db")).toBe("postgres://user:***@host/db");
+  });
+});
+
+describe("drivers", () => {
+  it("opens SQLite in WAL mode with foreign keys on, a busy timeout and synchronous=NORMAL", async () => {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(`${tmpdir()}/gw-driver-`);
+    const db = await openDatabase({ url: `file:${dir}/nested/dir/app.db` });
+    try {
+      const pragma = async (name: string) => Object.values((await db.execute(sql.raw(`PRAGMA ${name}`)))[0] ?? {})[0];
+      expect(await pragma("journal_mode")).toBe("wal");
+      expect(await pragma("foreign_keys")).toBe(1);
+      expect(await pragma("busy_timeout")).toBe(5000);
+      expect(await pragma("synchronous")).toBe(1);
+      expect(db.driver).toBe("better-sqlite3");
+    } finally {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("opens PGlite in memory", async () => {
+    const db = await openDatabase({ url: "pglite://memory" });
+    try {
+      const [row] = await db.execute<{ v: string }>(sql`select version() as v`);
+      expect(row?.v).toMatch(/PostgreSQL/);
+      expect(db.dialect).toBe("postgres");
+    } finally {
+      await db.close();
+    }
+  });
+});
