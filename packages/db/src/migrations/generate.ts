@@ -34,9 +34,31 @@ async function emptySnapshot(dialect: Dialect): Promise<Snapshot> {
 
 async function diff(dialect: Dialect, from: Snapshot, to: Snapshot): Promise<string[]> {
   const { generateMigration, generateSQLiteMigration } = await kit();
-  return dialect === "sqlite"
-    ? generateSQLiteMigration(from as never, to as never)
-    : generateMigration(from as never, to as never);
+  if (dialect === "postgres") return generateMigration(from as never, to as never);
+  return repairTableRebuilds(await generateSQLiteMigration(from as never, to as never), from);
+}
+
+type SqliteSnapshot = { tables?: Record<string, { columns?: Record<string, unknown> }> };
+
+/**
+ * SQLite changes some columns by rebuilding the table: create `__new_x`, copy the rows, drop `x`,
+ * rename. drizzle-kit's copy also selects columns the same migration adds, which the old table does
+ * not have yet; copy only the columns both tables have (the new ones get their defaults).
+ */
+function repairTableRebuilds(statements: string[], from: Snapshot): string[] {
+  const tables = (from as SqliteSnapshot).tables ?? {};
+  return statements.map((statement) => {
+    const match = /^INSERT INTO `__new_(\w+)`\((.*)\) SELECT (.*) FROM `\1`;$/s.exec(statement.trim());
+    if (!match) return statement;
+    const [, table = "", targets = ""] = match;
+    const existing = new Set(Object.keys(tables[table]?.columns ?? {}));
+    const columns = targets
+      .split(",")
+      .map((c) => c.trim())
+      .filter((c) => existing.has(c.replaceAll('"', "")));
+    const list = columns.join(", ");
+    return `INSERT INTO \`__new_${table}\`(${list}) SELECT ${list} FROM \`${table}\`;`;
+  });
 }
 
 /**

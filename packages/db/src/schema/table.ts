@@ -1,4 +1,4 @@
-import { type Assume, type BuildColumns, type Column as DrizzleColumn, type SQL, sql, type Table } from "drizzle-orm";
+import { type Assume, type BuildColumns, Column as DrizzleColumn, is, SQL, sql, type Table } from "drizzle-orm";
 import * as pg from "drizzle-orm/pg-core";
 import * as sqlite from "drizzle-orm/sqlite-core";
 import type { AnyColumn, Column, ColumnMeta } from "./columns.js";
@@ -161,6 +161,21 @@ export function table<N extends string, C extends ColumnMap>(
   };
 }
 
+/**
+ * Rewrites `"table"."column"` references as plain `"column"`. Conditions of checks and partial
+ * indexes belong to their table anyway, and SQLite table rebuilds (create `__new_x`, copy, rename)
+ * would otherwise leave a check pointing at the temporary table's name.
+ */
+function unqualified(condition: SQL): SQL {
+  return new SQL(
+    condition.queryChunks.map((chunk) => {
+      if (is(chunk, DrizzleColumn)) return sql.identifier(chunk.name);
+      if (is(chunk, SQL)) return unqualified(chunk);
+      return chunk;
+    }),
+  );
+}
+
 function indexName(table: string, spec: IndexSpec): string {
   return (
     spec.explicitName ??
@@ -177,10 +192,10 @@ function toSqlite(table: string, extra: TableExtra) {
     case "index": {
       const make = extra.isUnique ? sqlite.uniqueIndex : sqlite.index;
       const built = make(indexName(table, extra)).on(...(extra.columns as [sqlite.SQLiteColumn]));
-      return extra.condition ? built.where(extra.condition) : built;
+      return extra.condition ? built.where(unqualified(extra.condition)) : built;
     }
     case "check":
-      return sqlite.check(`${table}_${extra.name}`, extra.condition);
+      return sqlite.check(`${table}_${extra.name}`, unqualified(extra.condition));
     case "primaryKey":
       return sqlite.primaryKey({
         name: constraintName(
@@ -198,10 +213,10 @@ function toPg(table: string, extra: TableExtra) {
     case "index": {
       const make = extra.isUnique ? pg.uniqueIndex : pg.index;
       const built = make(indexName(table, extra)).on(...(extra.columns as [pg.PgColumn]));
-      return extra.condition ? built.where(extra.condition) : built;
+      return extra.condition ? built.where(unqualified(extra.condition)) : built;
     }
     case "check":
-      return pg.check(`${table}_${extra.name}`, extra.condition);
+      return pg.check(`${table}_${extra.name}`, unqualified(extra.condition));
     case "primaryKey":
       return pg.primaryKey({
         name: constraintName(

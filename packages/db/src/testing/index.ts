@@ -1,1 +1,2 @@
+export { describeSchema } from "./describe-schema.js";
 export { type TestDatabase, type TestDialect, testDialects } from "./dialects.js";

@@ -1,0 +1,2 @@
+export { migrationsDir } from "./migrations.js";
+export * from "./schema/index.js";
