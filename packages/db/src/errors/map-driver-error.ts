@@ -144,6 +144,7 @@ export function mapDriverError(error: unknown, lookup: TableLookup): DataError {
         return new UniqueViolationError(table, columns, constraint);
       }
       case "23503":
+      case "23001": // restrict_violation: ON DELETE RESTRICT
         return new ForeignKeyViolationError(table, constraint);
       case "23514":
         return new CheckViolationError(table, constraint);
