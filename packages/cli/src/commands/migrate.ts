@@ -1,0 +1,71 @@
+import { parseArgs } from "node:util";
+import { Migrator } from "@groundwork/db";
+import { migrationsDir } from "@groundwork/domain";
+import { backupDatabase, defaultBackupFile } from "../backup.js";
+import { readConfig } from "../config.js";
+import { openConfiguredDatabase } from "../open.js";
+import { type Output, UsageError } from "../output.js";
+
+export const migrateHelp = `Usage: groundwork migrate <status|up|down> [options]
+
+  status              list every migration and whether it is applied
+  up [--to <id>]      apply pending migrations (up to and including <id>)
+  down [--to <id>]    revert the newest migration, or every one after <id>;
+                      --to 0 reverts them all
+       [--force]      revert even when it deletes data (a backup is written first)
+
+The database is DATABASE_URL (default file:./data/groundwork.db).`;
+
+export async function migrate(args: string[], out: Output): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { to: { type: "string" }, force: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    allowPositionals: true,
+  });
+  const [action, ...rest] = positionals;
+  if (values.help || !action) {
+    out.info(migrateHelp);
+    return values.help ? 0 : 1;
+  }
+  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"; see groundwork migrate --help`);
+  if (!["status", "up", "down"].includes(action)) {
+    throw new UsageError(`unknown migrate action "${action}"; use status, up or down`);
+  }
+  if (action === "status" && (values.to || values.force)) throw new UsageError("status takes no options");
+  if (action === "up" && values.force) throw new UsageError("--force is for down only");
+
+  const config = readConfig();
+  const db = await openConfiguredDatabase(config);
+  try {
+    const migrator = new Migrator(db, migrationsDir(db.dialect));
+    if (action === "status") {
+      const states = await migrator.status();
+      out.info(`${db.url} (${db.driver})`);
+      for (const s of states) {
+        out.info(`  ${s.status.padEnd(8)} ${s.id}${s.appliedAt ? `  ${s.appliedAt.toISOString()}` : ""}`);
+      }
+      if (states.length === 0) out.info("  no migrations");
+      return 0;
+    }
+    if (action === "up") {
+      const applied = await migrator.up(values.to ? { to: values.to } : {});
+      for (const id of applied) out.info(`applied  ${id}`);
+      out.info(applied.length === 0 ? "nothing to apply: the database is current" : `${applied.length} applied`);
+      return 0;
+    }
+    const reverted = await migrator.down({
+      to: values.to === undefined ? undefined : values.to === "0" ? null : values.to,
+      force: values.force ?? false,
+      backup: async () => {
+        const file = defaultBackupFile(db);
+        out.info(`backing up to ${file} …`);
+        await backupDatabase(db, file);
+      },
+    });
+    for (const id of reverted) out.info(`reverted ${id}`);
+    out.info(reverted.length === 0 ? "nothing to revert" : `${reverted.length} reverted`);
+    return 0;
+  } finally {
+    await db.close();
+  }
+}

@@ -1,0 +1,49 @@
+import { DatabaseUnavailableError, DataError } from "@groundwork/db";
+import { migrate, migrateHelp } from "./commands/migrate.js";
+import { serve, serveHelp } from "./commands/serve.js";
+import { consoleOutput, type Output, UsageError } from "./output.js";
+
+const help = `Usage: groundwork <command> [options]
+
+Commands:
+  serve      migrate the database and report on it (what npm start runs)
+  migrate    status | up | down: move the schema forward or back
+
+Run groundwork <command> --help for a command's options.
+Configuration comes from the environment: DATABASE_URL, DATABASE_REPLICA_URLS, DATABASE_POOL_MAX.`;
+
+const commands: Record<string, { run: (args: string[], out: Output) => Promise<number>; help: string }> = {
+  serve: { run: serve, help: serveHelp },
+  migrate: { run: migrate, help: migrateHelp },
+};
+
+/** Runs one command line; returns the exit code. Failures are one line on stderr, never a stack trace. */
+export async function main(argv: string[], out: Output = consoleOutput): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    out.info(help);
+    return name ? 0 : 1;
+  }
+  const command = commands[name];
+  if (!command) {
+    out.error(`groundwork: unknown command "${name}"; run groundwork --help`);
+    return 1;
+  }
+  try {
+    return await command.run(args, out);
+  } catch (error) {
+    out.error(`groundwork ${name}: ${describe(error)}`);
+    return 1;
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof DatabaseUnavailableError) {
+    const cause = (error.cause as Error | undefined)?.message;
+    return cause ? `the database is unavailable: ${cause}` : error.message;
+  }
+  if (error instanceof DataError || error instanceof UsageError) return error.message;
+  // node:util parseArgs reports unknown options with a code and a readable message.
+  if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) return (error as Error).message;
+  return `unexpected failure: ${(error as Error).message ?? String(error)}`;
+}

@@ -1,0 +1,125 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { type TestDatabase, testDialects } from "@groundwork/db/testing";
+import { tables, users } from "@groundwork/domain";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { main } from "../src/main.js";
+
+function capture() {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  return { out: { info: (l: string) => lines.push(l), error: (l: string) => errors.push(l) }, lines, errors };
+}
+
+describe.each(testDialects())("groundwork migrate on $name", (dialect) => {
+  let testDb: TestDatabase;
+  let cwd: string;
+  const previous = { url: process.env.DATABASE_URL, cwd: process.cwd() };
+
+  beforeAll(() => {
+    // Backups go to ./data/backups: keep them out of the repository.
+    cwd = mkdtempSync(path.join(tmpdir(), "gw-cli-"));
+    process.chdir(cwd);
+  });
+  afterAll(() => {
+    process.chdir(previous.cwd);
+    rmSync(cwd, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    testDb = await dialect.create();
+    process.env.DATABASE_URL = testDb.url;
+  });
+  afterEach(async () => {
+    process.env.DATABASE_URL = previous.url;
+    await testDb.drop();
+  });
+
+  it("applies, reports and reverts migrations", async () => {
+    let run = capture();
+    expect(await main(["migrate", "status"], run.out)).toBe(0);
+    expect(run.lines.join("\n")).toMatch(/pending\s+0000_initial/);
+
+    run = capture();
+    expect(await main(["migrate", "up"], run.out)).toBe(0);
+    expect(run.lines).toContain("applied  0000_initial");
+
+    run = capture();
+    expect(await main(["migrate", "up"], run.out)).toBe(0);
+    expect(run.lines).toContain("nothing to apply: the database is current");
+
+    run = capture();
+    expect(await main(["migrate", "down", "--to", "0"], run.out)).toBe(0);
+    expect(run.lines).toContain("reverted 0000_initial");
+  });
+
+  it("refuses to drop data without --force, and backs up before it does", async () => {
+    expect(await main(["migrate", "up"], capture().out)).toBe(0);
+    const db = await testDb.open({ tables });
+    await db.repo(users).create({ email: "keep@example.com", name: "Keep", passwordHash: "x" });
+
+    let run = capture();
+    expect(await main(["migrate", "down"], run.out)).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toMatch(/^groundwork migrate: reverting would delete data \(.*users: 1 row.*--force/);
+    expect(await db.repo(users).count()).toBe(1);
+
+    run = capture();
+    expect(await main(["migrate", "down", "--force"], run.out)).toBe(0);
+    const backupLine = run.lines.find((l) => l.startsWith("backing up to "));
+    const file = backupLine?.replace(/^backing up to (.*) …$/, "$1") ?? "";
+    expect(existsSync(file)).toBe(true);
+    if (dialect.dialect === "postgres") {
+      expect(readFileSync(file, "utf8")).toContain('"keep@example.com"');
+    } else {
+      const Sqlite = (await import("better-sqlite3")).default;
+      const copy = new Sqlite(file, { readonly: true });
+      expect(copy.prepare("select email from users").all()).toEqual([{ email: "keep@example.com" }]);
+      copy.close();
+    }
+  });
+});
+
+describe("groundwork command line", () => {
+  it("answers bad input with one line and a non-zero exit", async () => {
+    const cases: [string[], RegExp][] = [
+      [["nope"], /^groundwork: unknown command "nope"/],
+      [["migrate", "sideways"], /unknown migrate action "sideways"/],
+      [["migrate", "up", "--bogus"], /Unknown option '--bogus'/],
+      [["migrate", "status", "--force"], /status takes no options/],
+    ];
+    for (const [argv, message] of cases) {
+      const run = capture();
+      expect(await main(argv, run.out), argv.join(" ")).toBe(1);
+      expect(run.errors).toHaveLength(1);
+      expect(run.errors[0]).toMatch(message);
+    }
+    const previous = process.env.DATABASE_URL;
+    process.env.DATABASE_URL = "mysql://localhost/db";
+    try {
+      const run = capture();
+      expect(await main(["migrate", "status"], run.out)).toBe(1);
+      expect(run.errors).toEqual([
+        expect.stringMatching(/^groundwork migrate: DATABASE_URL scheme "mysql:" is not supported/),
+      ]);
+    } finally {
+      process.env.DATABASE_URL = previous;
+    }
+  });
+
+  it("runs as the groundwork executable, with --help on every command", async () => {
+    const bin = fileURLToPath(new URL("../bin/groundwork.js", import.meta.url));
+    const run = promisify(execFile);
+    const { stdout } = await run(process.execPath, [bin, "--help"]);
+    expect(stdout).toMatch(/Usage: groundwork <command>/);
+    expect((await run(process.execPath, [bin, "migrate", "--help"])).stdout).toMatch(
+      /groundwork migrate <status\|up\|down>/,
+    );
+    const failure = await run(process.execPath, [bin, "migrate", "nowhere"]).catch((e) => e);
+    expect(failure.code).toBe(1);
+    expect(failure.stderr.trim().split("\n")).toHaveLength(1);
+  });
+});
