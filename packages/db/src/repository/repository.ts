@@ -459,9 +459,11 @@ export class Repository<T extends AnyTable> {
       }
       return { key, descending, nullable: !info.notNull };
     });
-    // The key breaks ties, so every row has exactly one place in the order and cursors never skip or repeat.
+    // The key breaks ties, so every row has exactly one place in the order and cursors never skip or
+    // repeat. It follows the first sort's direction: UUIDv7 keys grow with time, so "newest first" stays so.
+    const descending = spec[0]?.descending ?? false;
     for (const key of this.keyColumns) {
-      if (!spec.some((s) => s.key === key)) spec.push({ key, descending: false, nullable: false });
+      if (!spec.some((s) => s.key === key)) spec.push({ key, descending, nullable: false });
     }
     return spec;
   }
