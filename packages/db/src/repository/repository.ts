@@ -184,11 +184,7 @@ export class Repository<T extends AnyTable> {
 
     const conditions = [this.keyCondition(key, values, shape)];
     if (info.softDelete) conditions.push(isNull(this.columnOf("deletedAt")));
-    if (options.expectedVersion !== undefined) {
-      conditions.push(
-        eq(this.columnOf("version"), this.bind(values, this.columnOf("version"), options.expectedVersion, "v")),
-      );
-    }
+    if (options.expectedVersion !== undefined) conditions.push(this.versionIs(options.expectedVersion, values));
     const row = await this.execute<Row<T>>(
       shape.join("|"),
       (db) => db.update(this.table).set(set).where(allOf(conditions)).returning(),
@@ -244,11 +240,7 @@ export class Repository<T extends AnyTable> {
     const set: Record<string, SQL> = { deletedAt: this.bind(values, deletedAt, new Date(), "s_deletedAt") };
     if (this.definition.info.versioned) set.version = sql`${this.columnOf("version")} + 1`;
     const conditions = [this.keyCondition(key, values, shape), isNull(deletedAt)];
-    if (options.expectedVersion !== undefined) {
-      conditions.push(
-        eq(this.columnOf("version"), this.bind(values, this.columnOf("version"), options.expectedVersion, "v")),
-      );
-    }
+    if (options.expectedVersion !== undefined) conditions.push(this.versionIs(options.expectedVersion, values));
     const row = await this.execute(
       shape.join("|"),
       (db) => db.update(this.table).set(set).where(allOf(conditions)).returning(this.keySelection()),
@@ -263,11 +255,7 @@ export class Repository<T extends AnyTable> {
     const values: Values = {};
     const shape = ["purge", String(options.expectedVersion !== undefined)];
     const conditions = [this.keyCondition(key, values, shape)];
-    if (options.expectedVersion !== undefined) {
-      conditions.push(
-        eq(this.columnOf("version"), this.bind(values, this.columnOf("version"), options.expectedVersion, "v")),
-      );
-    }
+    if (options.expectedVersion !== undefined) conditions.push(this.versionIs(options.expectedVersion, values));
     const row = await this.execute(
       shape.join("|"),
       (db) => db.delete(this.table).where(allOf(conditions)).returning(this.keySelection()),
@@ -559,6 +547,11 @@ export class Repository<T extends AnyTable> {
       }
     }
     return allOf(compileWhere(where, this.columns, this.binder(bound), shape)) as SQL;
+  }
+
+  private versionIs(expected: number, bound: Values): SQL {
+    const version = this.columnOf("version");
+    return eq(version, this.bind(bound, version, expected, "v"));
   }
 
   private keySelection(): Record<string, PgColumn> {

@@ -145,11 +145,21 @@ export function table<N extends string, C extends ColumnMap>(
   );
   const pgColumns = Object.fromEntries(Object.entries(columns).map(([key, c]) => [key, c.build("pg", snakeCase(key))]));
 
-  const sqliteTable = sqlite.sqliteTable(name, sqliteColumns, (t) =>
-    allExtras(t as unknown as Record<string, DrizzleColumn>).map((extra) => toSqlite(name, extra)),
+  const sqliteTable = sqlite.sqliteTable(
+    name,
+    sqliteColumns,
+    (t) =>
+      allExtras(t as unknown as Record<string, DrizzleColumn>).map((extra) =>
+        buildExtra("sqlite", name, extra),
+      ) as sqlite.SQLiteTableExtraConfigValue[],
   );
-  const pgTable = pg.pgTable(name, pgColumns, (t) =>
-    allExtras(t as unknown as Record<string, DrizzleColumn>).map((extra) => toPg(name, extra)),
+  const pgTable = pg.pgTable(
+    name,
+    pgColumns,
+    (t) =>
+      allExtras(t as unknown as Record<string, DrizzleColumn>).map((extra) =>
+        buildExtra("pg", name, extra),
+      ) as pg.PgTableExtraConfigValue[],
   );
 
   return {
@@ -187,45 +197,33 @@ function indexName(table: string, spec: IndexSpec): string {
   );
 }
 
-function toSqlite(table: string, extra: TableExtra) {
-  switch (extra.kind) {
-    case "index": {
-      const make = extra.isUnique ? sqlite.uniqueIndex : sqlite.index;
-      const built = make(indexName(table, extra)).on(...(extra.columns as [sqlite.SQLiteColumn]));
-      return extra.condition ? built.where(unqualified(extra.condition)) : built;
-    }
-    case "check":
-      return sqlite.check(`${table}_${extra.name}`, unqualified(extra.condition));
-    case "primaryKey":
-      return sqlite.primaryKey({
-        name: constraintName(
-          table,
-          extra.columns.map((c) => c.name),
-          "pk",
-        ),
-        columns: extra.columns as [sqlite.SQLiteColumn],
-      });
-  }
+// The extras builders of each dialect; `buildExtra` uses whichever the table being built needs.
+const extraBuilders = {
+  sqlite: { index: sqlite.index, uniqueIndex: sqlite.uniqueIndex, check: sqlite.check, primaryKey: sqlite.primaryKey },
+  pg: { index: pg.index, uniqueIndex: pg.uniqueIndex, check: pg.check, primaryKey: pg.primaryKey },
+};
+
+// The same surface on both dialects, typed loosely: the columns handed in are the dialect's own.
+interface LooseBuilders {
+  index(name: string): { on(...columns: DrizzleColumn[]): { where(condition: SQL): unknown } };
+  uniqueIndex(name: string): { on(...columns: DrizzleColumn[]): { where(condition: SQL): unknown } };
+  check(name: string, condition: SQL): unknown;
+  primaryKey(config: { name: string; columns: DrizzleColumn[] }): unknown;
 }
 
-function toPg(table: string, extra: TableExtra) {
+function buildExtra(dialect: "sqlite" | "pg", table: string, extra: TableExtra) {
+  const b = extraBuilders[dialect] as unknown as LooseBuilders;
   switch (extra.kind) {
     case "index": {
-      const make = extra.isUnique ? pg.uniqueIndex : pg.index;
-      const built = make(indexName(table, extra)).on(...(extra.columns as [pg.PgColumn]));
+      const built = (extra.isUnique ? b.uniqueIndex : b.index)(indexName(table, extra)).on(...extra.columns);
       return extra.condition ? built.where(unqualified(extra.condition)) : built;
     }
     case "check":
-      return pg.check(`${table}_${extra.name}`, unqualified(extra.condition));
-    case "primaryKey":
-      return pg.primaryKey({
-        name: constraintName(
-          table,
-          extra.columns.map((c) => c.name),
-          "pk",
-        ),
-        columns: extra.columns as [pg.PgColumn],
-      });
+      return b.check(`${table}_${extra.name}`, unqualified(extra.condition));
+    case "primaryKey": {
+      const names = extra.columns.map((c) => c.name);
+      return b.primaryKey({ name: constraintName(table, names, "pk"), columns: [...extra.columns] });
+    }
   }
 }
 
