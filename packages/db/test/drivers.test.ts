@@ -1,6 +1,9 @@
-import { ConfigurationError, openDatabase, parseDatabaseUrl, redactUrl } from "@groundwork/db";
+import { ConfigurationError, Migrator, openDatabase, parseDatabaseUrl, redactUrl } from "@groundwork/db";
+import { type TestDatabase, testDialects } from "@groundwork/db/testing";
 import { sql } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fixtureMigrations } from "./fixtures/database.js";
+import { fixtureTables, owners } from "./fixtures/schema.js";
 
 describe("DATABASE_URL", () => {
   it("picks the driver from the URL", () => {
@@ -78,5 +81,29 @@ describe("drivers", () => {
     } finally {
       await db.close();
     }
+  });
+});
+
+describe.each(testDialects())("read replicas on $name", (dialect) => {
+  let testDb: TestDatabase;
+  beforeEach(async () => {
+    testDb = await dialect.create();
+  });
+  afterEach(() => testDb.drop());
+
+  it("send reads to the replicas on a PostgreSQL server, and are refused elsewhere", async () => {
+    if (!testDb.url.startsWith("postgres")) {
+      await expect(testDb.open({ replicaUrls: ["postgres://replica/db"] })).rejects.toThrow(
+        /DATABASE_REPLICA_URLS needs a PostgreSQL server/,
+      );
+      return;
+    }
+    await expect(testDb.open({ replicaUrls: ["file:./replica.db"] })).rejects.toBeInstanceOf(ConfigurationError);
+    // The same server stands in for a replica: what matters is that reads and writes both work through it.
+    const db = await testDb.open({ replicaUrls: [testDb.url], tables: fixtureTables });
+    await new Migrator(db, await fixtureMigrations("postgres")).up();
+    const owner = await db.repo(owners).create({ name: "Replica", email: "replica@example.com" });
+    expect((await db.repo(owners).get(owner.id)).email).toBe("replica@example.com");
+    expect(await db.transaction(async (tx) => tx.repo(owners).count())).toBe(1);
   });
 });

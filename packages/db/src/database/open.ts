@@ -60,6 +60,17 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   const tableList = Array.isArray(options.tables) ? options.tables : Object.values(options.tables ?? {});
   const tables = new Map((tableList as AnyTable[]).map((t) => [t.name, t]));
   const url = target.driver === "postgres-js" ? redactUrl(options.url) : options.url;
+  const replicaUrls = options.replicaUrls ?? [];
+  if (replicaUrls.length > 0) {
+    if (target.driver !== "postgres-js") {
+      throw new ConfigurationError("DATABASE_REPLICA_URLS needs a PostgreSQL server (postgres://…) as DATABASE_URL");
+    }
+    for (const replica of replicaUrls) {
+      if (parseDatabaseUrl(replica).driver !== "postgres-js") {
+        throw new ConfigurationError(`DATABASE_REPLICA_URLS: "${redactUrl(replica)}" is not a postgres:// URL`);
+      }
+    }
+  }
 
   switch (target.driver) {
     case "better-sqlite3": {
@@ -98,7 +109,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       const connect = (connectionUrl: string) =>
         postgres(connectionUrl, { max: poolMax, onnotice: () => {}, connect_timeout: 10, idle_timeout: 60 });
       const client = connect(options.url);
-      const replicas = (options.replicaUrls ?? []).map(connect);
+      const replicas = replicaUrls.map(connect);
       const all = [client, ...replicas];
       try {
         await Promise.all(all.map((c) => c`select 1`));
