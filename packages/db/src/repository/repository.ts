@@ -80,6 +80,7 @@ const MAX_LIMIT = 10_000;
 // SQLite allows 32,766 bound values per statement, PostgreSQL 65,535; stay well below both.
 const MAX_BOUND_VALUES = 30_000;
 const PREPARED_CACHE_LIMIT = 500;
+const CACHED_INSERT_ROWS = 100;
 
 // biome-ignore lint/suspicious/noExplicitAny: prepared queries of either dialect, executed through `execute` below.
 type Prepared = any;
@@ -311,6 +312,8 @@ export class Repository<T extends AnyTable> {
           (db) => db.insert(this.table).values(valueRows).returning(),
           bound,
           "all",
+          // Bulk statements vary in size and are large: keeping each would crowd out the hot ones.
+          chunk.length <= CACHED_INSERT_ROWS,
         );
         chunk.forEach((index, n) => {
           result[index] = inserted[n] as Row<T>;
@@ -499,26 +502,27 @@ export class Repository<T extends AnyTable> {
     build: (db: PgDatabase<any, any>) => { prepare: (name: string) => Prepared },
     values: Values,
     mode: Mode,
+    cache = true,
   ): Promise<R> {
     const session = this.session;
-    const cacheable = session.dialect === "sqlite" || !session.inTransaction;
+    const cacheable = cache && (session.dialect === "sqlite" || !session.inTransaction);
     const key = `${this.name}|${shape}|${mode}`;
-    const cache = session.shared.prepared;
-    let prepared: Prepared = cacheable ? cache.get(key) : undefined;
+    const statements = session.shared.prepared;
+    let prepared: Prepared = cacheable ? statements.get(key) : undefined;
     return session.run(
       () => {
         if (!prepared) {
           // biome-ignore lint/suspicious/noExplicitAny: see above.
           prepared = build(session.drizzle as any).prepare(key);
-          remember(cache, key, prepared);
+          if (cacheable) remember(statements, key, prepared);
         }
         return prepared[mode](values) as R;
       },
       async () => {
         if (!prepared) {
           // biome-ignore lint/suspicious/noExplicitAny: see above.
-          prepared = build(session.drizzle as any).prepare(`gw_${cache.size}`);
-          if (cacheable) remember(cache, key, prepared);
+          prepared = build(session.drizzle as any).prepare(key);
+          if (cacheable) remember(statements, key, prepared);
         }
         const rows = (await prepared.execute(values)) as R[];
         return (mode === "get" ? rows[0] : rows) as R;
