@@ -62,13 +62,13 @@ describe.each(testDialects())("groundwork migrate on $name", (dialect) => {
     await db.repo(users).create({ email: "keep@example.com", name: "Keep", passwordHash: "x" });
 
     let run = capture();
-    expect(await main(["migrate", "down"], run.out)).toBe(1);
+    expect(await main(["migrate", "down", "--to", "0"], run.out)).toBe(1);
     expect(run.errors).toHaveLength(1);
     expect(run.errors[0]).toMatch(/^groundwork migrate: reverting would delete data \(.*users: 1 row.*--force/);
     expect(await db.repo(users).count()).toBe(1);
 
     run = capture();
-    expect(await main(["migrate", "down", "--force"], run.out)).toBe(0);
+    expect(await main(["migrate", "down", "--to", "0", "--force"], run.out)).toBe(0);
     const backupLine = run.lines.find((l) => l.startsWith("backing up to "));
     const file = backupLine?.replace(/^backing up to (.*) …$/, "$1") ?? "";
     expect(existsSync(file)).toBe(true);

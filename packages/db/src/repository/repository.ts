@@ -25,8 +25,16 @@ export type { Condition, Where } from "./where.js";
 type Row<T extends AnyTable> = RowOf<T>;
 type ColumnKey<T extends AnyTable> = keyof Row<T> & string;
 
-/** A primary key: the `id` value, or an object of the key's columns for a composite key. */
-export type Key<T extends AnyTable> = Row<T> extends { id: infer I } ? I : Partial<Row<T>>;
+type PgColumnsOf<T extends AnyTable> = T["pg"]["_"]["columns"];
+/** The property whose column is the primary key (never for a composite key, which is declared apart). */
+type PrimaryKeyOf<T extends AnyTable> = {
+  [K in keyof PgColumnsOf<T>]: PgColumnsOf<T>[K]["_"]["isPrimaryKey"] extends true ? K : never;
+}[keyof PgColumnsOf<T>];
+
+/** A primary key: the key column's value, or an object of the key's columns for a composite key. */
+export type Key<T extends AnyTable> = [PrimaryKeyOf<T>] extends [never]
+  ? Partial<Row<T>>
+  : Row<T>[PrimaryKeyOf<T> & keyof Row<T>];
 
 /** Update values: any insertable column but the key and `createdAt`; `updatedAt` and `version` are kept by the layer. */
 export type Patch<T extends AnyTable> = Partial<Omit<InsertOf<T>, "id" | "createdAt" | "updatedAt" | "version">>;

@@ -3,6 +3,7 @@ import { agents } from "./agents.js";
 import { chatMessages, chats } from "./chats.js";
 import { costs } from "./costs.js";
 import { fileAnalyses, files, selectedFiles } from "./files.js";
+import { instanceSettings } from "./instance.js";
 import { projectCollaborators, projectShares, projects } from "./projects.js";
 import { prompts } from "./prompts.js";
 import { queueItems, queues } from "./queues.js";
@@ -16,6 +17,7 @@ export * from "./chats.js";
 export * from "./common.js";
 export * from "./costs.js";
 export * from "./files.js";
+export * from "./instance.js";
 export * from "./projects.js";
 export * from "./prompts.js";
 export * from "./queues.js";
@@ -49,4 +51,5 @@ export const tables = {
   selectedFiles,
   fileAnalyses,
   prompts,
+  instanceSettings,
 };

@@ -1,0 +1,72 @@
+import type { Session } from "@groundwork/db";
+import { actorOf, type ServiceContext } from "./context.js";
+import { activities, auditLogs } from "./schema/index.js";
+
+// Never copied into the audit trail.
+const SECRET_FIELDS = new Set(["passwordHash", "tokenHash"]);
+
+type Fields = Record<string, unknown>;
+
+function comparable(value: unknown): string {
+  return JSON.stringify(value instanceof Date ? value.toISOString() : value) ?? "undefined";
+}
+
+/** The fields that differ between two states of a row, as `{ before, after }`; secrets are left out. */
+export function changedFields(before: Fields | null | undefined, after: Fields | null | undefined) {
+  const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
+  const changes: { before: Fields; after: Fields } = { before: {}, after: {} };
+  for (const key of keys) {
+    if (SECRET_FIELDS.has(key) || key === "updatedAt" || key === "version") continue;
+    const a = before?.[key];
+    const b = after?.[key];
+    if (comparable(a) === comparable(b)) continue;
+    if (before) changes.before[key] = a ?? null;
+    if (after) changes.after[key] = b ?? null;
+  }
+  return {
+    ...(before ? { before: changes.before } : {}),
+    ...(after ? { after: changes.after } : {}),
+  };
+}
+
+export interface Change {
+  teamId: string;
+  /** `team.updated`, `member.added`, … */
+  action: string;
+  entity: string;
+  entityId: string | null;
+  before?: Fields | null;
+  after?: Fields | null;
+  /** Also show the change in the activity feed. */
+  activity?: { verb: string; projectId?: string | null; data?: Record<string, unknown> };
+}
+
+/**
+ * Writes the audit row (and the activity, when there is one) of a change. Call it with the
+ * transaction that makes the change: the change never commits without its audit row.
+ */
+export async function recordChange(tx: Session, ctx: ServiceContext, change: Change): Promise<void> {
+  const actor = actorOf(ctx.principal);
+  await tx.repo(auditLogs).create({
+    teamId: change.teamId,
+    ...actor,
+    action: change.action,
+    entity: change.entity,
+    entityId: change.entityId,
+    changes: changedFields(change.before, change.after),
+    requestId: ctx.requestId ?? null,
+    ip: ctx.ip ?? null,
+    userAgent: ctx.userAgent ?? null,
+  });
+  if (change.activity) {
+    await tx.repo(activities).create({
+      teamId: change.teamId,
+      projectId: change.activity.projectId ?? null,
+      ...actor,
+      verb: change.activity.verb,
+      subjectType: change.entity,
+      subjectId: change.entityId,
+      data: change.activity.data ?? {},
+    });
+  }
+}

@@ -1,0 +1,222 @@
+import { createHash, randomBytes } from "node:crypto";
+import { type Database, type Session, ValidationError } from "@groundwork/db";
+import { sign, verify } from "hono/jwt";
+import { uuidv7 } from "uuidv7";
+import { z } from "zod";
+import type { AnonymousContext, Principal, ServiceContext } from "../context.js";
+import { UnauthenticatedError } from "../errors.js";
+import { agents, apiTokens, instanceSettings, refreshTokens, userSchemas, users } from "../schema/index.js";
+import { LoginThrottle } from "./login-throttle.js";
+import { hashPassword, UNUSED_HASH, verifyPassword } from "./passwords.js";
+
+export const ACCESS_TOKEN_SECONDS = 15 * 60;
+export const REFRESH_TOKEN_SECONDS = 30 * 24 * 60 * 60;
+const API_TOKEN_PREFIX = "gwt_";
+const REFRESH_TOKEN_PREFIX = "gwr_";
+const SECRET_KEY = "auth.signing_secret";
+
+export const passwordSchema = z
+  .string()
+  .min(8, "a password needs at least 8 characters")
+  .max(1024, "a password may have at most 1024 characters");
+export const signupInput = z.object({
+  email: userSchemas.insert.shape.email,
+  password: passwordSchema,
+  name: userSchemas.insert.shape.name,
+});
+export const loginInput = z.object({
+  email: z.string().trim().toLowerCase().min(1).max(320),
+  password: z.string().min(1).max(1024),
+});
+export const refreshInput = z.object({ refreshToken: z.string().min(1).max(200) });
+export const apiTokenInput = z.object({
+  name: z.string().trim().min(1).max(200),
+  expiresAt: z.coerce.date().nullable().optional(),
+});
+
+export type User = typeof users.pg.$inferSelect;
+/** A user as others may see it: never the password hash. */
+export type PublicUser = Omit<User, "passwordHash" | "deletedAt">;
+export interface Session_ {
+  user: PublicUser;
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+}
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+}
+export interface CreatedApiToken {
+  id: string;
+  name: string;
+  token: string;
+  expiresAt: Date | null;
+}
+
+export function publicUser({ passwordHash: _hash, deletedAt: _deleted, ...user }: User): PublicUser {
+  return user;
+}
+
+const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
+const newSecret = (prefix: string) => `${prefix}${randomBytes(32).toString("base64url")}`;
+
+function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw ValidationError.fromZod(result.error);
+  return result.data;
+}
+
+/**
+ * Sign-up, login, token rotation and the resolution of bearer tokens to principals. One instance
+ * per process: it holds the signing secret (kept in the database, shared by every server) and the
+ * failed-login counters.
+ */
+export class Auth {
+  private constructor(
+    private readonly secret: string,
+    readonly throttle: LoginThrottle,
+  ) {}
+
+  static async create(db: Database, throttle = new LoginThrottle()): Promise<Auth> {
+    const stored = await db.repo(instanceSettings).find(SECRET_KEY);
+    if (stored) return new Auth(String(stored.value), throttle);
+    const secret = randomBytes(48).toString("base64url");
+    // Two servers starting at once: the first insert wins and both use it.
+    await db.repo(instanceSettings).upsert({ key: SECRET_KEY, value: secret }, { target: ["key"], update: [] });
+    const winner = await db.repo(instanceSettings).get(SECRET_KEY);
+    return new Auth(String(winner.value), throttle);
+  }
+
+  async signup(ctx: AnonymousContext, input: unknown): Promise<Session_> {
+    const { email, password, name } = parse(signupInput, input);
+    const passwordHash = await hashPassword(password);
+    return ctx.db.transaction(async (tx) => {
+      const user = await tx.repo(users).create({ email, name, passwordHash });
+      return { user: publicUser(user), ...(await this.issue(tx, user.id, uuidv7())) };
+    });
+  }
+
+  async login(ctx: AnonymousContext, input: unknown): Promise<Session_> {
+    const { email, password } = parse(loginInput, input);
+    this.throttle.check(email, ctx.ip);
+    const user = await ctx.db.repo(users).find({ email });
+    const valid = await verifyPassword(password, user?.passwordHash ?? UNUSED_HASH);
+    if (!user || !valid) {
+      this.throttle.fail(email, ctx.ip);
+      throw new UnauthenticatedError("wrong email or password");
+    }
+    this.throttle.succeed(email);
+    return ctx.db.transaction(async (tx) => ({ user: publicUser(user), ...(await this.issue(tx, user.id, uuidv7())) }));
+  }
+
+  /**
+   * Trades a refresh token for a new pair. A token that was already traded means it leaked: the
+   * whole family (every token descended from the same login) is revoked.
+   */
+  async refresh(ctx: AnonymousContext, input: unknown): Promise<TokenPair> {
+    const { refreshToken } = parse(refreshInput, input);
+    const outcome = await ctx.db.transaction(async (tx) => {
+      const row = await tx.repo(refreshTokens).find({ tokenHash: hashToken(refreshToken) }, { forUpdate: true });
+      if (!row?.userId) return { error: "unknown" as const };
+      if (row.revokedAt) {
+        await this.revokeFamily(tx, row.familyId);
+        return { error: "reused" as const };
+      }
+      if (row.expiresAt.getTime() <= Date.now()) return { error: "expired" as const };
+      if (!(await tx.repo(users).exists(row.userId))) return { error: "unknown" as const };
+      await tx.repo(refreshTokens).update(row.id, { revokedAt: new Date(), lastUsedAt: new Date() });
+      return { pair: await this.issue(tx, row.userId, row.familyId) };
+    });
+    if ("pair" in outcome && outcome.pair) return outcome.pair;
+    throw new UnauthenticatedError(
+      outcome.error === "reused"
+        ? "this refresh token was already used; every session it belongs to has been signed out"
+        : "the refresh token is not valid",
+    );
+  }
+
+  /** Ends the session the refresh token belongs to. Unknown tokens are ignored: the result is the same. */
+  async logout(ctx: AnonymousContext, input: unknown): Promise<void> {
+    const { refreshToken } = parse(refreshInput, input);
+    await ctx.db.transaction(async (tx) => {
+      const row = await tx.repo(refreshTokens).find({ tokenHash: hashToken(refreshToken) });
+      if (row) await this.revokeFamily(tx, row.familyId);
+    });
+  }
+
+  /** The principal a bearer token stands for; UnauthenticatedError when it stands for none. */
+  async authenticate(db: Database, bearer: string): Promise<Principal> {
+    if (bearer.startsWith(API_TOKEN_PREFIX)) return this.authenticateApiToken(db, bearer);
+    let payload: { sub?: unknown; typ?: unknown };
+    try {
+      payload = (await verify(bearer, this.secret, "HS256")) as { sub?: unknown; typ?: unknown };
+    } catch {
+      throw new UnauthenticatedError("the access token is invalid or has expired");
+    }
+    if (payload.typ !== "access" || typeof payload.sub !== "string") throw new UnauthenticatedError();
+    return { kind: "user", userId: payload.sub };
+  }
+
+  /** A personal API token for the caller (a user), or for an agent when `agentId` is given. Shown once. */
+  async createApiToken(
+    ctx: ServiceContext,
+    input: unknown,
+    owner: { userId: string } | { agentId: string },
+  ): Promise<CreatedApiToken> {
+    const { name, expiresAt } = parse(apiTokenInput, input);
+    if (expiresAt && expiresAt.getTime() <= Date.now()) {
+      throw new ValidationError([{ path: ["expiresAt"], message: "must be in the future" }]);
+    }
+    const token = newSecret(API_TOKEN_PREFIX);
+    const row = await ctx.db.repo(apiTokens).create({
+      ...("userId" in owner ? { userId: owner.userId } : { agentId: owner.agentId }),
+      name,
+      tokenHash: hashToken(token),
+      expiresAt: expiresAt ?? null,
+    });
+    return { id: row.id, name: row.name, token, expiresAt: row.expiresAt };
+  }
+
+  private async authenticateApiToken(db: Database, bearer: string): Promise<Principal> {
+    const token = await db.repo(apiTokens).find({ tokenHash: hashToken(bearer) });
+    const now = Date.now();
+    if (!token || token.revokedAt || (token.expiresAt && token.expiresAt.getTime() <= now)) {
+      throw new UnauthenticatedError("the API token is invalid, revoked or expired");
+    }
+    // Written at most once a minute per token: a write on every request would cost more than the request.
+    if (!token.lastUsedAt || now - token.lastUsedAt.getTime() > 60_000) {
+      await db.repo(apiTokens).update(token.id, { lastUsedAt: new Date(now) });
+    }
+    if (token.userId) {
+      if (!(await db.repo(users).exists(token.userId))) throw new UnauthenticatedError();
+      return { kind: "user", userId: token.userId, tokenId: token.id };
+    }
+    const agent = token.agentId ? await db.repo(agents).find(token.agentId) : null;
+    if (!agent) throw new UnauthenticatedError();
+    return { kind: "agent", agentId: agent.id, teamId: agent.teamId, tokenId: token.id };
+  }
+
+  private async issue(tx: Session, userId: string, familyId: string): Promise<TokenPair> {
+    const now = Math.floor(Date.now() / 1000);
+    const accessToken = await sign(
+      { sub: userId, typ: "access", iat: now, exp: now + ACCESS_TOKEN_SECONDS, jti: uuidv7() },
+      this.secret,
+      "HS256",
+    );
+    const refreshToken = newSecret(REFRESH_TOKEN_PREFIX);
+    await tx.repo(refreshTokens).create({
+      userId,
+      familyId,
+      tokenHash: hashToken(refreshToken),
+      expiresAt: new Date((now + REFRESH_TOKEN_SECONDS) * 1000),
+    });
+    return { accessToken, refreshToken, expiresIn: ACCESS_TOKEN_SECONDS };
+  }
+
+  private async revokeFamily(tx: Session, familyId: string): Promise<void> {
+    const live = await tx.repo(refreshTokens).list({ where: { familyId, revokedAt: null }, limit: 1000 });
+    for (const token of live.data) await tx.repo(refreshTokens).update(token.id, { revokedAt: new Date() });
+  }
+}
