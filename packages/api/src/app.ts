@@ -1,0 +1,86 @@
+import { swaggerUI } from "@hono/swagger-ui";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import type { AppDependencies } from "./env.js";
+import { resolvePrincipal } from "./middleware/auth.js";
+import { requireJsonBody } from "./middleware/media-type.js";
+import { requestLog } from "./middleware/request-log.js";
+import { type ProblemCode, toProblem } from "./problem.js";
+import { sendProblem } from "./respond.js";
+import { router } from "./router.js";
+import { authRoutes } from "./routes/auth.js";
+import { meRoutes } from "./routes/me.js";
+import { systemRoutes } from "./routes/system.js";
+
+export const API_BASE = "/api/v1";
+const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+const statusCodes: Record<number, ProblemCode> = {
+  400: "validation_failed",
+  401: "unauthenticated",
+  403: "forbidden",
+  404: "not_found",
+  405: "method_not_allowed",
+  413: "payload_too_large",
+  415: "unsupported_media_type",
+  429: "rate_limited",
+};
+
+/**
+ * The HTTP application: every route under /api/v1, the OpenAPI document at /openapi.json and its
+ * interactive reference at /docs, /health and /ready.
+ */
+export function createApp(deps: AppDependencies) {
+  const api = router().route("/", authRoutes(deps)).route("/", meRoutes(deps));
+
+  const app = router();
+  app.use(requestId({ headerName: "X-Request-Id" }));
+  app.use(requestLog(deps.logger));
+  app.use(
+    bodyLimit({
+      maxSize: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+      onError: (c) =>
+        sendProblem(c, "payload_too_large", {
+          detail: `the body may have at most ${deps.bodyLimit ?? DEFAULT_BODY_LIMIT} bytes`,
+        }),
+    }),
+  );
+  app.use(requireJsonBody);
+  app.use(`${API_BASE}/*`, resolvePrincipal(deps));
+  // Chained, so the app's type carries every route for the typed client.
+  const routes = app.route("/", systemRoutes(deps)).route(API_BASE, api);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "An access token from /auth/login, or an API token (gwt_…)",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Groundwork API",
+      version: "1.0.0",
+      description: "Projects, tickets, tasks and work queues for teams and their AI agents.",
+    },
+    servers: [{ url: "/" }],
+  });
+  app.get("/docs", swaggerUI({ url: "/openapi.json", title: "Groundwork API" }));
+
+  app.notFound((c) => sendProblem(c, "not_found", { detail: `no route ${c.req.method} ${c.req.path}` }));
+  app.onError((error, c) => {
+    if (error instanceof HTTPException) {
+      const code = statusCodes[error.status] ?? "internal";
+      const detail = code === "validation_failed" ? "the body is not valid JSON" : undefined;
+      return sendProblem(c, code, detail ? { detail } : {});
+    }
+    const { code, init, expected } = toProblem(error);
+    const log = c.get("logger") ?? deps.logger;
+    if (expected) log.debug({ code, err: error }, "request refused");
+    else log.error({ err: error }, "request failed");
+    return sendProblem(c, code, init);
+  });
+  return routes;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,51 @@
+import type { AnyTable, ListOptions, Page, SortKey } from "@groundwork/db";
+import { ValidationError } from "@groundwork/db";
+import { z } from "@hono/zod-openapi";
+
+export const MAX_PAGE = 200;
+
+/** `?limit&cursor&count&sort`, shared by every list route. */
+export const listQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50).openapi({ description: "rows per page, 1–200" }),
+  cursor: z.string().max(2000).optional().openapi({ description: "`nextCursor` of the previous page" }),
+  count: z
+    .enum(["true", "false"])
+    .optional()
+    .transform((v) => v === "true")
+    .openapi({ description: "`true` adds `total`" }),
+  sort: z
+    .string()
+    .max(200)
+    .optional()
+    .openapi({ description: "comma-separated fields, `-` for descending: `-createdAt,name`" }),
+});
+export type ListQuery = z.output<typeof listQuery>;
+
+/** `{ data, nextCursor, total? }` around the item schema. */
+export function pageOf<S extends z.ZodType>(item: S) {
+  return z.object({ data: z.array(item), nextCursor: z.string().nullable(), total: z.number().int().optional() });
+}
+
+/** Turns the list query into repository options, allowing sorts only on `sortable` fields. */
+export function listOptions<T extends AnyTable>(
+  query: ListQuery,
+  sortable: readonly string[],
+  defaultSort: SortKey<T> | readonly SortKey<T>[],
+): ListOptions<T> {
+  const sort = query.sort
+    ? query.sort.split(",").map((s) => s.trim())
+    : typeof defaultSort === "string"
+      ? [defaultSort]
+      : [...defaultSort];
+  for (const key of sort) {
+    if (!sortable.includes(key.replace(/^-/, ""))) {
+      throw new ValidationError([{ path: ["sort"], message: `cannot sort by "${key}"; use ${sortable.join(", ")}` }]);
+    }
+  }
+  return { limit: query.limit, cursor: query.cursor, count: query.count, sort: sort as SortKey<T>[] };
+}
+
+/** Maps the rows of a page, keeping its cursor and total. */
+export function mapPage<A, B>(page: Page<A>, map: (row: A) => B): Page<B> {
+  return { ...page, data: page.data.map(map) };
+}

@@ -1,0 +1,58 @@
+import type { AddressInfo } from "node:net";
+import { type Database, Migrator } from "@groundwork/db";
+import { Auth, migrationsDir } from "@groundwork/domain";
+import { serve } from "@hono/node-server";
+import type { Logger } from "pino";
+import { createApp } from "./app.js";
+
+export interface ServerOptions {
+  db: Database;
+  logger: Logger;
+  port?: number;
+  host?: string;
+  bodyLimit?: number;
+}
+
+export interface RunningServer {
+  /** `http://host:port`, the port chosen by the system when 0 was asked for. */
+  url: string;
+  port: number;
+  auth: Auth;
+  /** Stops accepting connections, lets requests in flight finish, then resolves. Does not close the database. */
+  close(): Promise<void>;
+}
+
+/** Migrates the database to the current schema and serves the API on it. */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { db, logger } = options;
+  const migrator = new Migrator(db, migrationsDir(db.dialect));
+  const applied = await migrator.up();
+  if (applied.length > 0) logger.info({ applied }, "migrated");
+  const auth = await Auth.create(db);
+  const app = createApp({
+    db,
+    auth,
+    logger,
+    bodyLimit: options.bodyLimit,
+    migrationsCurrent: () => migrator.isCurrent(),
+  });
+
+  const host = options.host ?? "127.0.0.1";
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: options.port ?? 3000, hostname: host }, () => resolve(s));
+    s.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = host.includes(":") ? `[${host}]` : host;
+  return {
+    url: `http://${shownHost === "0.0.0.0" ? "127.0.0.1" : shownHost}:${port}`,
+    port,
+    auth,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        // Idle keep-alive connections would hold close() open; requests in flight still finish.
+        (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      }),
+  };
+}

@@ -1,0 +1,87 @@
+import { NotFoundError, ValidationError } from "@groundwork/db";
+import { z } from "zod";
+import type { ServiceContext } from "../context.js";
+import { ForbiddenError, UnauthenticatedError } from "../errors.js";
+import { jsonPresentSchema, keyPattern } from "../schema/common.js";
+import { apiTokens, userPreferences, userSchemas, users } from "../schema/index.js";
+import { type PublicUser, passwordSchema, publicUser } from "./auth.js";
+import { hashPassword, verifyPassword } from "./passwords.js";
+
+export const updateMeInput = z
+  .object({
+    name: userSchemas.insert.shape.name.optional(),
+    email: userSchemas.insert.shape.email.optional(),
+    password: passwordSchema.optional(),
+    /** Required to change the email or the password. */
+    currentPassword: z.string().max(1024).optional(),
+  })
+  .strict();
+export const preferenceKey = z.string().regex(keyPattern, "letters, digits and . _ : - (up to 100)");
+export const preferenceInput = z.object({ value: jsonPresentSchema }).strict();
+
+function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (!result.success) throw ValidationError.fromZod(result.error);
+  return result.data;
+}
+
+/** The signed-in user; agents have no "me" of this kind. */
+function userIdOf(ctx: ServiceContext): string {
+  if (ctx.principal.kind !== "user") throw new ForbiddenError("agents have no user profile");
+  return ctx.principal.userId;
+}
+
+export async function getMe(ctx: ServiceContext): Promise<PublicUser> {
+  const user = await ctx.db.repo(users).find(userIdOf(ctx));
+  if (!user) throw new UnauthenticatedError("this user no longer exists");
+  return publicUser(user);
+}
+
+export async function updateMe(ctx: ServiceContext, input: unknown): Promise<PublicUser> {
+  const { name, email, password, currentPassword } = parse(updateMeInput, input);
+  const userId = userIdOf(ctx);
+  const user = await ctx.db.repo(users).get(userId);
+  if ((email !== undefined && email !== user.email) || password !== undefined) {
+    if (!currentPassword || !(await verifyPassword(currentPassword, user.passwordHash))) {
+      throw new ValidationError([
+        { path: ["currentPassword"], message: "give your current password to change email or password" },
+      ]);
+    }
+  }
+  const updated = await ctx.db.repo(users).update(userId, {
+    ...(name !== undefined ? { name } : {}),
+    ...(email !== undefined ? { email } : {}),
+    ...(password !== undefined ? { passwordHash: await hashPassword(password) } : {}),
+  });
+  return publicUser(updated);
+}
+
+export async function getPreference(ctx: ServiceContext, key: string) {
+  const row = await ctx.db.repo(userPreferences).find({ userId: userIdOf(ctx), key: parse(preferenceKey, key) });
+  if (!row) throw new NotFoundError("user_preferences", key);
+  return { key: row.key, value: row.value, updatedAt: row.updatedAt };
+}
+
+export async function putPreference(ctx: ServiceContext, key: string, input: unknown) {
+  const { value } = parse(preferenceInput, input);
+  const row = await ctx.db
+    .repo(userPreferences)
+    .upsert({ userId: userIdOf(ctx), key: parse(preferenceKey, key), value }, { target: ["userId", "key"] });
+  return { key: row.key, value: row.value, updatedAt: row.updatedAt };
+}
+
+export async function deletePreference(ctx: ServiceContext, key: string): Promise<void> {
+  await ctx.db.repo(userPreferences).delete({ userId: userIdOf(ctx), key: parse(preferenceKey, key) });
+}
+
+/** The caller's personal API tokens, newest first, without their secrets. */
+export async function listMyTokens(ctx: ServiceContext) {
+  const page = await ctx.db.repo(apiTokens).list({ where: { userId: userIdOf(ctx) }, sort: "-createdAt", limit: 200 });
+  return page.data.map(({ tokenHash: _secret, ...token }) => token);
+}
+
+export async function revokeMyToken(ctx: ServiceContext, id: string): Promise<void> {
+  const token = await ctx.db.repo(apiTokens).find({ id, userId: userIdOf(ctx), revokedAt: null });
+  if (!token) throw new NotFoundError("api_tokens", id);
+  await ctx.db.repo(apiTokens).update(id, { revokedAt: new Date() });
+}
