@@ -12,6 +12,7 @@ import { router } from "./router.js";
 import { authRoutes } from "./routes/auth.js";
 import { meRoutes } from "./routes/me.js";
 import { systemRoutes } from "./routes/system.js";
+import { teamsRoutes } from "./routes/teams.js";
 
 export const API_BASE = "/api/v1";
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -32,7 +33,7 @@ const statusCodes: Record<number, ProblemCode> = {
  * interactive reference at /docs, /health and /ready.
  */
 export function createApp(deps: AppDependencies) {
-  const api = router().route("/", authRoutes(deps)).route("/", meRoutes(deps));
+  const api = router().route("/", authRoutes(deps)).route("/", meRoutes(deps)).route("/", teamsRoutes(deps));
 
   const app = router();
   app.use(requestId({ headerName: "X-Request-Id" }));
@@ -40,9 +41,12 @@ export function createApp(deps: AppDependencies) {
   app.use(
     bodyLimit({
       maxSize: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+      // The rest of the body is never read, so the connection cannot serve another request: say so,
+      // or a client reusing it finds it closed under its next request.
       onError: (c) =>
         sendProblem(c, "payload_too_large", {
           detail: `the body may have at most ${deps.bodyLimit ?? DEFAULT_BODY_LIMIT} bytes`,
+          headers: { Connection: "close" },
         }),
     }),
   );
@@ -56,15 +60,21 @@ export function createApp(deps: AppDependencies) {
     scheme: "bearer",
     description: "An access token from /auth/login, or an API token (gwt_…)",
   });
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "Groundwork API",
-      version: "1.0.0",
-      description: "Projects, tickets, tasks and work queues for teams and their AI agents.",
-    },
-    servers: [{ url: "/" }],
-  });
+  // Not app.doc31: it answers a failure to build the document with the error serialized as JSON,
+  // unlogged; thrown, the failure becomes an `internal` problem and a log line like any other.
+  app.get("/openapi.json", (c) =>
+    c.json(
+      app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: {
+          title: "Groundwork API",
+          version: "1.0.0",
+          description: "Projects, tickets, tasks and work queues for teams and their AI agents.",
+        },
+        servers: [{ url: "/" }],
+      }),
+    ),
+  );
   app.get("/docs", swaggerUI({ url: "/openapi.json", title: "Groundwork API" }));
 
   app.notFound((c) => sendProblem(c, "not_found", { detail: `no route ${c.req.method} ${c.req.path}` }));

@@ -1,5 +1,6 @@
 import { ApiError, unwrap } from "@groundwork/client";
 import { testDialects } from "@groundwork/db/testing";
+import { users } from "@groundwork/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "./harness.js";
 
@@ -170,6 +171,13 @@ describe.each(testDialects())("identity over HTTP on $name", (dialect) => {
       400,
       "validation_failed",
     );
+  });
+
+  it("stops honouring a deleted user's access token at once", async () => {
+    const { client, user } = await api.signUp("Departed");
+    await unwrap(client.api.v1.me.$get());
+    await api.db.repo(users).delete(user.id);
+    await expectProblem(unwrap(client.api.v1.me.$get()), 401, "unauthenticated");
   });
 
   it("answers missing, malformed and forged credentials with 401 and WWW-Authenticate", async () => {

@@ -99,6 +99,15 @@ describe.each(testDialects())("typed errors on $name", (dialect) => {
     );
   });
 
+  it("ValidationError for values the database itself rejects as malformed", async () => {
+    const cast = dialect.dialect === "postgres" ? sql`::uuid` : sql``;
+    const result = await db.execute(sql`select * from owners where id = ${"not-a-uuid"}${cast}`).catch((e) => e);
+    // PostgreSQL refuses the text as a uuid (invalid_text_representation): bad input, not a fault.
+    // SQLite keeps ids as text, so the same query just finds nothing.
+    if (dialect.dialect === "postgres") expect(result).toBeInstanceOf(ValidationError);
+    else expect(result).toEqual([]);
+  });
+
   it("never lets a raw driver error out: unknown failures are a DatabaseError without the driver's text", async () => {
     const error = await db.execute(sql`select * from no_such_table`).catch((e) => e);
     expect(error).toBeInstanceOf(DataError);

@@ -156,6 +156,23 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     const first = await itemRepo.list({ where: { ownerId: owner.id }, sort: "rank", limit: 2 });
     await expect(itemRepo.list({ sort: "-rank", cursor: first.nextCursor })).rejects.toBeInstanceOf(ValidationError);
     await expect(itemRepo.list({ cursor: "garbage!" })).rejects.toBeInstanceOf(ValidationError);
+    // Well-formed cursors whose values do not fit their columns are refused too, never sent to the database.
+    const forge = (values: unknown[]) => Buffer.from(JSON.stringify(["rank,id", values])).toString("base64url");
+    for (const values of [
+      ["x", "y"],
+      [1, "not-a-uuid"],
+      [null, owner.id],
+      [1.5, owner.id],
+    ]) {
+      await expect(
+        itemRepo.list({ sort: "rank", cursor: forge(values) }),
+        JSON.stringify(values),
+      ).rejects.toBeInstanceOf(ValidationError);
+    }
+    await expect(itemRepo.list({ sort: "rank", cursor: forge([1, owner.id]) })).resolves.toBeDefined();
+    // A malformed uuid filter answers the same on both dialects.
+    await expect(itemRepo.get("not-a-uuid")).rejects.toBeInstanceOf(ValidationError);
+    await expect(itemRepo.list({ where: { ownerId: { in: ["x"] } } })).rejects.toBeInstanceOf(ValidationError);
     await expect(itemRepo.list({ limit: 0 })).rejects.toBeInstanceOf(ValidationError);
     await expect(itemRepo.list({ sort: "data" as never })).rejects.toBeInstanceOf(ValidationError);
   });

@@ -6,4 +6,5 @@ export { migrationsDir } from "./migrations.js";
 export * from "./schema/index.js";
 export * from "./services/auth.js";
 export { LoginThrottle } from "./services/login-throttle.js";
+export * as teamService from "./services/teams.js";
 export * as userService from "./services/users.js";

@@ -6,7 +6,7 @@ import { problems } from "../openapi.js";
 import { router } from "../router.js";
 import { named } from "../schemas.js";
 
-export const UserSchema = userSchemas.select.omit({ passwordHash: true, deletedAt: true }).openapi("User");
+export const UserSchema = named(userSchemas.select.omit({ passwordHash: true, deletedAt: true }), "User");
 const TokenPairSchema = z
   .object({
     accessToken: z.string(),

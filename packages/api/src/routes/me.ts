@@ -5,11 +5,14 @@ import type { AppDependencies } from "../env.js";
 import { principalOf } from "../middleware/auth.js";
 import { authenticated, problems } from "../openapi.js";
 import { router } from "../router.js";
-import { named } from "../schemas.js";
+import { jsonPresentValue, named } from "../schemas.js";
 import { UserSchema } from "./auth.js";
 
-const PreferenceSchema = z.object({ key: z.string(), value: z.json(), updatedAt: z.date() }).openapi("Preference");
-const ApiTokenSchema = apiTokenSchemas.select.omit({ tokenHash: true }).openapi("ApiToken");
+const PreferenceSchema = z
+  .object({ key: z.string(), value: jsonPresentValue, updatedAt: z.date() })
+  .openapi("Preference");
+const PreferenceRequest = z.object({ value: jsonPresentValue }).strict().openapi("PreferenceRequest");
+const ApiTokenSchema = named(apiTokenSchemas.select.omit({ tokenHash: true }), "ApiToken");
 export const CreatedTokenSchema = z
   .object({ id: z.uuid(), name: z.string(), token: z.string(), expiresAt: z.date().nullable() })
   .openapi("CreatedToken", { description: "`token` is shown in this answer only" });
@@ -53,7 +56,7 @@ const putPreference = createRoute({
   tags: ["me"],
   summary: "Set a preference to any JSON value",
   security: authenticated,
-  request: { params: keyParam, body: json(named(userService.preferenceInput, "PreferenceRequest")) },
+  request: { params: keyParam, body: json(PreferenceRequest) },
   responses: { 200: ok(PreferenceSchema, "The preference"), ...problems("unauthenticated") },
 });
 const deletePreference = createRoute({

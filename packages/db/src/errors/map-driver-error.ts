@@ -7,6 +7,7 @@ import {
   ForeignKeyViolationError,
   NotNullViolationError,
   UniqueViolationError,
+  ValidationError,
 } from "./errors.js";
 
 /** The tables a database knows by SQL name, to name columns in errors by their property names. */
@@ -152,6 +153,13 @@ export function mapDriverError(error: unknown, lookup: TableLookup): DataError {
         const column = str(e.column_name) ?? str(e.column);
         return new NotNullViolationError(table, column ? columnsOf(lookup, table, [column])[0] : undefined);
       }
+    }
+    // Class 22: data exceptions, such as text that is no uuid or a number out of range: bad input.
+    if (code.startsWith("22")) {
+      const column = str(e.column_name) ?? str(e.column);
+      return new ValidationError([
+        { path: column ? columnsOf(lookup, table, [column]) : [], message: "a value is not valid for its column" },
+      ]);
     }
     // Class 08: connection exceptions; 57P0x: the server is shutting down or restarting; 53300: too many connections.
     if (code.startsWith("08") || code.startsWith("57P") || code === "53300") {

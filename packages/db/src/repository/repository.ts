@@ -89,6 +89,7 @@ const MAX_LIMIT = 10_000;
 const MAX_BOUND_VALUES = 30_000;
 const PREPARED_CACHE_LIMIT = 500;
 const CACHED_INSERT_ROWS = 100;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // biome-ignore lint/suspicious/noExplicitAny: prepared queries of either dialect, executed through `execute` below.
 type Prepared = any;
@@ -106,6 +107,8 @@ export class Repository<T extends AnyTable> {
   private readonly columns: Record<string, PgColumn>;
   private readonly keyColumns: string[];
   private readonly name: string;
+  /** SQL names of the uuid columns, whose filter values must be UUIDs. */
+  private readonly uuidKeys: Set<string>;
 
   constructor(
     private readonly session: Session,
@@ -115,6 +118,11 @@ export class Repository<T extends AnyTable> {
     this.columns = getTableColumns(this.table) as Record<string, PgColumn>;
     this.keyColumns = [...definition.info.primaryKey];
     this.name = definition.name;
+    this.uuidKeys = new Set(
+      Object.values(definition.info.columns)
+        .filter((c) => c.kind === "uuid")
+        .map((c) => c.sqlName),
+    );
   }
 
   // ---------------------------------------------------------------- reads
@@ -378,7 +386,15 @@ export class Repository<T extends AnyTable> {
 
   private binder(bound: Values) {
     let n = 0;
-    return (column: Column, value: unknown) => this.bind(bound, column, value, `w${n++}`);
+    return (column: Column, value: unknown) => {
+      // PostgreSQL rejects a malformed uuid while SQLite would just find nothing: refuse it on both.
+      if (this.uuidKeys.has(column.name)) {
+        if (typeof value !== "string" || !UUID.test(value)) {
+          throw new ValidationError([{ path: [column.name], message: "must be a UUID" }]);
+        }
+      }
+      return this.bind(bound, column, value, `w${n++}`);
+    };
   }
 
   private filter(where: Where<Row<T>> | undefined, deleted: Deleted | undefined, bound: Values, shape: string[]) {
@@ -413,6 +429,7 @@ export class Repository<T extends AnyTable> {
         throw new ValidationError([{ path: ["cursor"], message: "use either cursor or offset, not both" }]);
       }
       const after = decodeCursor(options.cursor, signature, sort.length);
+      sort.forEach((s, i) => this.assertCursorValue(s.key, after[i]));
       conditions.push(this.keyset(sort, after, bound, shape));
     }
     const fetch = paginate ? limit + 1 : limit;
@@ -473,6 +490,34 @@ export class Repository<T extends AnyTable> {
     const column = this.columnOf(s.key);
     if (!s.nullable) return s.descending ? desc(column) : asc(column);
     return s.descending ? sql`${column} desc nulls first` : sql`${column} asc nulls last`;
+  }
+
+  /** A cursor is opaque but not trusted: each value must fit its column, or the cursor is invalid. */
+  private assertCursorValue(key: string, value: unknown): void {
+    const column = this.definition.info.columns[key];
+    const fits = (() => {
+      if (value === null) return !column?.notNull;
+      switch (column?.kind) {
+        case "uuid":
+          return typeof value === "string" && UUID.test(value);
+        case "text":
+        case "varchar":
+        case "enum":
+          return typeof value === "string";
+        case "integer":
+        case "bigint":
+          return Number.isSafeInteger(value);
+        case "real":
+          return typeof value === "number" && Number.isFinite(value);
+        case "boolean":
+          return typeof value === "boolean";
+        case "timestamp":
+          return value instanceof Date && !Number.isNaN(value.getTime());
+        default:
+          return false;
+      }
+    })();
+    if (!fits) throw new ValidationError([{ path: ["cursor"], message: "invalid or expired cursor" }]);
   }
 
   /** Rows strictly after `values` in the sort order: (a > x) or (a = x and b > y) or … */

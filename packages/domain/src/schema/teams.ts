@@ -13,6 +13,8 @@ export const teams = table(
     id: col.id(),
     name: col.varchar(200).notNull(),
     slug: col.varchar(64).notNull(),
+    // Optimistic concurrency for renames: the API's ETag and If-Match.
+    version: col.integer().notNull().default(1),
     createdAt: col.createdAt(),
     updatedAt: col.updatedAt(),
     deletedAt: col.timestamp(),

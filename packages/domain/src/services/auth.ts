@@ -5,7 +5,7 @@ import { uuidv7 } from "uuidv7";
 import { z } from "zod";
 import type { AnonymousContext, Principal, ServiceContext } from "../context.js";
 import { UnauthenticatedError } from "../errors.js";
-import { agents, apiTokens, instanceSettings, refreshTokens, userSchemas, users } from "../schema/index.js";
+import { agents, apiTokens, instanceSettings, refreshTokens, teams, userSchemas, users } from "../schema/index.js";
 import { LoginThrottle } from "./login-throttle.js";
 import { hashPassword, UNUSED_HASH, verifyPassword } from "./passwords.js";
 
@@ -156,6 +156,8 @@ export class Auth {
       throw new UnauthenticatedError("the access token is invalid or has expired");
     }
     if (payload.typ !== "access" || typeof payload.sub !== "string") throw new UnauthenticatedError();
+    // A deleted user's tokens stop working at once, not when they expire.
+    if (!(await db.repo(users).exists(payload.sub))) throw new UnauthenticatedError("this user no longer exists");
     return { kind: "user", userId: payload.sub };
   }
 
@@ -194,7 +196,8 @@ export class Auth {
       return { kind: "user", userId: token.userId, tokenId: token.id };
     }
     const agent = token.agentId ? await db.repo(agents).find(token.agentId) : null;
-    if (!agent) throw new UnauthenticatedError();
+    // An agent of a deleted team has nothing left to act on.
+    if (!agent || !(await db.repo(teams).exists(agent.teamId))) throw new UnauthenticatedError();
     return { kind: "agent", agentId: agent.id, teamId: agent.teamId, tokenId: token.id };
   }
 
