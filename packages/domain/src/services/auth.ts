@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { AnonymousContext, Principal, ServiceContext } from "../context.js";
 import { UnauthenticatedError } from "../errors.js";
 import { agents, apiTokens, instanceSettings, refreshTokens, teams, userSchemas, users } from "../schema/index.js";
+import { parseInput } from "./input.js";
 import { LoginThrottle } from "./login-throttle.js";
 import { hashPassword, UNUSED_HASH, verifyPassword } from "./passwords.js";
 
@@ -62,12 +63,6 @@ export function publicUser({ passwordHash: _hash, deletedAt: _deleted, ...user }
 const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 const newSecret = (prefix: string) => `${prefix}${randomBytes(32).toString("base64url")}`;
 
-function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const result = schema.safeParse(input);
-  if (!result.success) throw ValidationError.fromZod(result.error);
-  return result.data;
-}
-
 /**
  * Sign-up, login, token rotation and the resolution of bearer tokens to principals. One instance
  * per process: it holds the signing secret (kept in the database, shared by every server) and the
@@ -90,7 +85,7 @@ export class Auth {
   }
 
   async signup(ctx: AnonymousContext, input: unknown): Promise<Session_> {
-    const { email, password, name } = parse(signupInput, input);
+    const { email, password, name } = parseInput(signupInput, input);
     const passwordHash = await hashPassword(password);
     return ctx.db.transaction(async (tx) => {
       const user = await tx.repo(users).create({ email, name, passwordHash });
@@ -99,7 +94,7 @@ export class Auth {
   }
 
   async login(ctx: AnonymousContext, input: unknown): Promise<Session_> {
-    const { email, password } = parse(loginInput, input);
+    const { email, password } = parseInput(loginInput, input);
     this.throttle.check(email, ctx.ip);
     const user = await ctx.db.repo(users).find({ email });
     const valid = await verifyPassword(password, user?.passwordHash ?? UNUSED_HASH);
@@ -116,7 +111,7 @@ export class Auth {
    * whole family (every token descended from the same login) is revoked.
    */
   async refresh(ctx: AnonymousContext, input: unknown): Promise<TokenPair> {
-    const { refreshToken } = parse(refreshInput, input);
+    const { refreshToken } = parseInput(refreshInput, input);
     const outcome = await ctx.db.transaction(async (tx) => {
       const row = await tx.repo(refreshTokens).find({ tokenHash: hashToken(refreshToken) }, { forUpdate: true });
       if (!row?.userId) return { error: "unknown" as const };
@@ -139,7 +134,7 @@ export class Auth {
 
   /** Ends the session the refresh token belongs to. Unknown tokens are ignored: the result is the same. */
   async logout(ctx: AnonymousContext, input: unknown): Promise<void> {
-    const { refreshToken } = parse(refreshInput, input);
+    const { refreshToken } = parseInput(refreshInput, input);
     await ctx.db.transaction(async (tx) => {
       const row = await tx.repo(refreshTokens).find({ tokenHash: hashToken(refreshToken) });
       if (row) await this.revokeFamily(tx, row.familyId);
@@ -167,7 +162,7 @@ export class Auth {
     input: unknown,
     owner: { userId: string } | { agentId: string },
   ): Promise<CreatedApiToken> {
-    const { name, expiresAt } = parse(apiTokenInput, input);
+    const { name, expiresAt } = parseInput(apiTokenInput, input);
     if (expiresAt && expiresAt.getTime() <= Date.now()) {
       throw new ValidationError([{ path: ["expiresAt"], message: "must be in the future" }]);
     }

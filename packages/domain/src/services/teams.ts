@@ -24,6 +24,7 @@ import {
   userSchemas,
   users,
 } from "../schema/index.js";
+import { parseInput } from "./input.js";
 
 // ---------------------------------------------------------------- inputs
 
@@ -94,12 +95,6 @@ function assertVersion(team: TeamRow, expected: number | undefined): void {
   if (expected !== undefined && team.version !== expected) {
     throw new VersionConflictError("teams", team.id, expected, team.version);
   }
-}
-
-function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const result = schema.safeParse(input);
-  if (!result.success) throw ValidationError.fromZod(result.error);
-  return result.data;
 }
 
 const uuid = z.uuid();
@@ -186,7 +181,7 @@ export async function listTeams(ctx: ServiceContext, query: PageQuery<typeof tea
 
 /** Creates a team; the caller (a person) becomes its owner. */
 export async function createTeam(ctx: ServiceContext, input: unknown): Promise<Team> {
-  const { name, slug } = parse(createTeamInput, input);
+  const { name, slug } = parseInput(createTeamInput, input);
   if (ctx.principal.kind !== "user") throw new ForbiddenError("agents cannot create teams");
   const userId = ctx.principal.userId;
   return ctx.db.transaction(async (tx) => {
@@ -215,7 +210,7 @@ export async function updateTeam(
   input: unknown,
   options: { expectedVersion?: number } = {},
 ): Promise<Team> {
-  const patch = parse(updateTeamInput, input);
+  const patch = parseInput(updateTeamInput, input);
   return ctx.db.transaction(async (tx) => {
     const role = await roleIn(tx, ctx, teamId, "admin");
     const before = await tx.repo(teams).get(teamId, { forUpdate: true });
@@ -269,7 +264,7 @@ export async function listMembers(
   query: MemberListQuery = {},
 ): Promise<Page<Member>> {
   await roleIn(ctx.db, ctx, teamId, "viewer");
-  const role = query.role === undefined ? undefined : parse(teamRoleSchema, query.role);
+  const role = query.role === undefined ? undefined : parseInput(teamRoleSchema, query.role);
   const page = await ctx.db.repo(teamMembers).list({
     limit: query.limit,
     cursor: query.cursor,
@@ -282,7 +277,7 @@ export async function listMembers(
 
 /** Adds a person by id or email (admins and owners; only an owner adds an owner). */
 export async function addMember(ctx: ServiceContext, teamId: string, input: unknown): Promise<Member> {
-  const { email, userId, role } = parse(addMemberInput, input);
+  const { email, userId, role } = parseInput(addMemberInput, input);
   return ctx.db.transaction(async (tx) => {
     const callerRole = await managerRoleIn(tx, ctx, teamId, "manage members");
     if (role === "owner" && callerRole !== "owner") throw new ForbiddenError("only an owner may add an owner");
@@ -314,7 +309,7 @@ export async function updateMember(
   userId: string,
   input: unknown,
 ): Promise<Member> {
-  const { role } = parse(updateMemberInput, input);
+  const { role } = parseInput(updateMemberInput, input);
   return ctx.db.transaction(async (tx) => {
     const callerRole = await managerRoleIn(tx, ctx, teamId, "manage members");
     const before = await tx.repo(teamMembers).get(memberKey(teamId, userId));
@@ -375,14 +370,14 @@ export async function removeMember(ctx: ServiceContext, teamId: string, userId: 
 
 export async function getSetting(ctx: ServiceContext, teamId: string, key: string): Promise<Setting> {
   await roleIn(ctx.db, ctx, teamId, "viewer");
-  const row = await ctx.db.repo(teamSettings).find({ teamId, key: parse(settingKey, key) });
+  const row = await ctx.db.repo(teamSettings).find({ teamId, key: parseInput(settingKey, key) });
   if (!row) throw new NotFoundError("team_settings", key);
   return settingOf(row);
 }
 
 /** Sets a team setting to any JSON value (admins and owners). */
 export async function putSetting(ctx: ServiceContext, teamId: string, key: string, input: unknown): Promise<Setting> {
-  const validKey = parse(settingKey, key);
+  const validKey = parseInput(settingKey, key);
   if (
     typeof input === "object" &&
     input !== null &&
@@ -390,7 +385,7 @@ export async function putSetting(ctx: ServiceContext, teamId: string, key: strin
   ) {
     throw new ValidationError([{ path: ["value"], message: `may nest at most ${MAX_SETTING_DEPTH} levels deep` }]);
   }
-  const { value } = parse(settingInput, input);
+  const { value } = parseInput(settingInput, input);
   return ctx.db.transaction(async (tx) => {
     await managerRoleIn(tx, ctx, teamId, "change team settings");
     const before = await tx.repo(teamSettings).find({ teamId, key: validKey });
@@ -416,7 +411,7 @@ export async function listAuditLogs(
   teamId: string,
   query: AuditLogQuery = {},
 ): Promise<Page<AuditLog>> {
-  const { entity, action, actor, from, to } = parse(auditLogFilters, {
+  const { entity, action, actor, from, to } = parseInput(auditLogFilters, {
     entity: query.entity,
     action: query.action,
     actor: query.actor,

@@ -5,6 +5,7 @@ import { ForbiddenError, UnauthenticatedError } from "../errors.js";
 import { jsonPresentSchema, keyPattern } from "../schema/common.js";
 import { apiTokens, userPreferences, userSchemas, users } from "../schema/index.js";
 import { type PublicUser, passwordSchema, publicUser } from "./auth.js";
+import { parseInput } from "./input.js";
 import { hashPassword, verifyPassword } from "./passwords.js";
 
 export const updateMeInput = z
@@ -19,12 +20,6 @@ export const updateMeInput = z
 export const preferenceKey = z.string().regex(keyPattern, "letters, digits and . _ : - (up to 100)");
 export const preferenceInput = z.object({ value: jsonPresentSchema }).strict();
 
-function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const result = schema.safeParse(input);
-  if (!result.success) throw ValidationError.fromZod(result.error);
-  return result.data;
-}
-
 /** The signed-in user; agents have no "me" of this kind. */
 function userIdOf(ctx: ServiceContext): string {
   if (ctx.principal.kind !== "user") throw new ForbiddenError("agents have no user profile");
@@ -38,7 +33,7 @@ export async function getMe(ctx: ServiceContext): Promise<PublicUser> {
 }
 
 export async function updateMe(ctx: ServiceContext, input: unknown): Promise<PublicUser> {
-  const { name, email, password, currentPassword } = parse(updateMeInput, input);
+  const { name, email, password, currentPassword } = parseInput(updateMeInput, input);
   const userId = userIdOf(ctx);
   const user = await ctx.db.repo(users).get(userId);
   if ((email !== undefined && email !== user.email) || password !== undefined) {
@@ -57,21 +52,21 @@ export async function updateMe(ctx: ServiceContext, input: unknown): Promise<Pub
 }
 
 export async function getPreference(ctx: ServiceContext, key: string) {
-  const row = await ctx.db.repo(userPreferences).find({ userId: userIdOf(ctx), key: parse(preferenceKey, key) });
+  const row = await ctx.db.repo(userPreferences).find({ userId: userIdOf(ctx), key: parseInput(preferenceKey, key) });
   if (!row) throw new NotFoundError("user_preferences", key);
   return { key: row.key, value: row.value, updatedAt: row.updatedAt };
 }
 
 export async function putPreference(ctx: ServiceContext, key: string, input: unknown) {
-  const { value } = parse(preferenceInput, input);
+  const { value } = parseInput(preferenceInput, input);
   const row = await ctx.db
     .repo(userPreferences)
-    .upsert({ userId: userIdOf(ctx), key: parse(preferenceKey, key), value }, { target: ["userId", "key"] });
+    .upsert({ userId: userIdOf(ctx), key: parseInput(preferenceKey, key), value }, { target: ["userId", "key"] });
   return { key: row.key, value: row.value, updatedAt: row.updatedAt };
 }
 
 export async function deletePreference(ctx: ServiceContext, key: string): Promise<void> {
-  await ctx.db.repo(userPreferences).delete({ userId: userIdOf(ctx), key: parse(preferenceKey, key) });
+  await ctx.db.repo(userPreferences).delete({ userId: userIdOf(ctx), key: parseInput(preferenceKey, key) });
 }
 
 /** The caller's personal API tokens, newest first, without their secrets. */
