@@ -9,8 +9,14 @@ import { HttpProblem } from "./problem.js";
 export function router() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
-      if (result.success) return;
       const target = result.target === "json" ? "body" : result.target === "param" ? "path" : result.target;
+      if (result.success) {
+        const issues = unstorable(result.data, target);
+        if (issues.length > 0) {
+          throw new HttpProblem("validation_failed", { detail: `the request ${target} is not valid`, errors: issues });
+        }
+        return;
+      }
       throw new HttpProblem("validation_failed", {
         detail: `the request ${target} is not valid`,
         errors: result.error.issues.map((issue) => ({
@@ -20,4 +26,41 @@ export function router() {
       });
     },
   });
+}
+
+// U+0000 and lone surrogates: PostgreSQL refuses the one where SQLite stores it, and both silently
+// turn the other into U+FFFD, so the same input would be taken or changed per dialect.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+const storable = (text: string) => !text.includes("\u0000") && !LONE_SURROGATE.test(text);
+// RFC 3339 timestamps have four-digit years; PostgreSQL refuses what JavaScript writes beyond them.
+const MIN_TIME = Date.parse("0001-01-01T00:00:00.000Z");
+const MAX_TIME = Date.parse("9999-12-31T23:59:59.999Z");
+
+/**
+ * Values that passed their schema but no database may store as given, with their paths. Iterative:
+ * the body is already bounded in depth, but a validator is no place to overflow the stack.
+ */
+function unstorable(data: unknown, target: string): { path: string; message: string }[] {
+  const issues: { path: string; message: string }[] = [];
+  const stack: [unknown, string][] = [[data, target]];
+  while (stack.length > 0 && issues.length < 20) {
+    const [value, path] = stack.pop() as [unknown, string];
+    if (typeof value === "string") {
+      if (!storable(value)) issues.push({ path, message: "text may not contain U+0000 or lone surrogates" });
+    } else if (value instanceof Date) {
+      const time = value.getTime();
+      if (time < MIN_TIME || time > MAX_TIME)
+        issues.push({ path, message: "dates must be within the years 1 to 9999" });
+    } else if (Array.isArray(value)) {
+      value.forEach((item, i) => {
+        stack.push([item, `${path}.${i}`]);
+      });
+    } else if (value !== null && typeof value === "object") {
+      for (const [key, item] of Object.entries(value)) {
+        if (!storable(key)) issues.push({ path, message: "keys may not contain U+0000 or lone surrogates" });
+        stack.push([item, `${path}.${key}`]);
+      }
+    }
+  }
+  return issues;
 }
