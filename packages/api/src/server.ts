@@ -50,9 +50,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     auth,
     close: () =>
       new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // Idle keep-alive connections would hold close() open; requests in flight still finish.
-        (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+        const http = server as { closeIdleConnections?: () => void };
+        // Keep-alive connections would hold close() open until they time out: close each one as soon
+        // as it is idle, which is once its request in flight (if any) has been answered.
+        const sweep = setInterval(() => http.closeIdleConnections?.(), 50);
+        server.close((error) => {
+          clearInterval(sweep);
+          if (error) reject(error);
+          else resolve();
+        });
+        http.closeIdleConnections?.();
       }),
   };
 }

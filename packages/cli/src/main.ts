@@ -1,20 +1,24 @@
 import { DatabaseUnavailableError, DataError } from "@groundwork/db";
 import { migrate, migrateHelp } from "./commands/migrate.js";
+import { seed, seedHelp } from "./commands/seed.js";
 import { serve, serveHelp } from "./commands/serve.js";
 import { consoleOutput, type Output, UsageError } from "./output.js";
 
 const help = `Usage: groundwork <command> [options]
 
 Commands:
-  serve      migrate the database and report on it (what npm start runs)
+  serve      migrate, seed the demo into an empty database, serve the API (what npm start runs)
   migrate    status | up | down: move the schema forward or back
+  seed       migrate and seed the demo workspace into an empty database
 
 Run groundwork <command> --help for a command's options.
-Configuration comes from the environment: DATABASE_URL, DATABASE_REPLICA_URLS, DATABASE_POOL_MAX.`;
+Configuration comes from the environment: DATABASE_URL, DATABASE_REPLICA_URLS, DATABASE_POOL_MAX,
+and for serve PORT, HOST, LOG_LEVEL, GROUNDWORK_DEMO.`;
 
 const commands: Record<string, { run: (args: string[], out: Output) => Promise<number>; help: string }> = {
   serve: { run: serve, help: serveHelp },
   migrate: { run: migrate, help: migrateHelp },
+  seed: { run: seed, help: seedHelp },
 };
 
 /** Runs one command line; returns the exit code. Failures are one line on stderr, never a stack trace. */

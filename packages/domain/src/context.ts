@@ -1,4 +1,4 @@
-import type { Database } from "@groundwork/db";
+import type { Session } from "@groundwork/db";
 
 /** Who is asking: a user (signed in, or through a personal API token) or an agent (through its token). */
 export type Principal =
@@ -14,13 +14,14 @@ export interface RequestInfo {
 
 /** What every service call receives: the database, who is asking, and where the request came from. */
 export interface ServiceContext extends RequestInfo {
-  db: Database;
+  /** The database, or a transaction in progress: a service called with one joins it. */
+  db: Session;
   principal: Principal;
 }
 
 /** A service call made before anyone is signed in (signup, login, refresh). */
 export interface AnonymousContext extends RequestInfo {
-  db: Database;
+  db: Session;
 }
 
 /** The actor columns of audit and activity rows for a principal. */

@@ -1,14 +1,26 @@
 import { parseArgs } from "node:util";
-import { Migrator } from "@groundwork/db";
-import { migrationsDir } from "@groundwork/domain";
-import { readConfig } from "../config.js";
+import { type RunningServer, startServer } from "@groundwork/api";
+import { users } from "@groundwork/domain";
+import { findDemoLogin, seedDemo } from "@groundwork/domain/seed";
+import pino, { type Logger } from "pino";
+import { readServeConfig, type ServeConfig } from "../config.js";
 import { openConfiguredDatabase } from "../open.js";
 import type { Output } from "../output.js";
 
 export const serveHelp = `Usage: groundwork serve
 
-Migrates the database (DATABASE_URL, default file:./data/groundwork.db) to the current schema and
-reports what it holds. The HTTP API is not part of this version.`;
+Serves the Groundwork HTTP API (what npm start runs): migrates the database to the current schema,
+seeds the demo workspace into an empty database, listens, and prints the URL, the API reference and
+the demo sign-in. Ctrl-C (SIGINT) or SIGTERM stops it: requests in flight finish first, then the
+database is closed; a second Ctrl-C stops at once.
+
+Environment:
+  DATABASE_URL     the database (default file:./data/groundwork.db; also :memory:, postgres://…,
+                   pglite://<dir>, pglite://memory)
+  PORT             the port to listen on (default 3000; 0 picks a free one)
+  HOST             the address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)
+  LOG_LEVEL        fatal, error, warn, info (default), debug, trace or silent: JSON lines on stdout
+  GROUNDWORK_DEMO  seed the demo workspace into an empty database (default on; 0, false or off: don't)`;
 
 export async function serve(args: string[], out: Output): Promise<number> {
   const { values } = parseArgs({ args, options: { help: { type: "boolean", short: "h" } } });
@@ -16,21 +28,99 @@ export async function serve(args: string[], out: Output): Promise<number> {
     out.info(serveHelp);
     return 0;
   }
-  const db = await openConfiguredDatabase(readConfig());
+  const config = readServeConfig();
+  const logger = pino({ name: "groundwork", level: config.logLevel });
+  // Watched from the start, so a signal during start-up still ends in an orderly stop.
+  const stop = watchStopSignals(logger);
   try {
-    const migrator = new Migrator(db, migrationsDir(db.dialect));
-    const applied = await migrator.up();
-    const states = await migrator.status();
-    out.info(`Groundwork database: ${db.url} (${db.driver})`);
-    out.info(
-      applied.length > 0
-        ? `  migrated: ${applied.join(", ")}`
-        : `  schema current (${states.length} migration${states.length === 1 ? "" : "s"} applied)`,
-    );
-    out.info(`  tables: ${db.shared.tables.size}`);
-    out.info("The HTTP API is not part of this version; `npm test` runs the data layer's suite.");
+    const db = await openConfiguredDatabase(config);
+    try {
+      let server: RunningServer;
+      try {
+        server = await startServer({ db, logger, port: config.port, host: config.host });
+      } catch (error) {
+        const line = listenFailure(error, config);
+        if (!line) throw error;
+        out.error(`groundwork serve: ${line}`);
+        return 1;
+      }
+      try {
+        const seeded = config.demo && !stop.requested ? await seedDemo(db, server.auth) : undefined;
+        const login = seeded?.created ? seeded.user : await findDemoLogin(db);
+        out.info(`Groundwork is serving ${server.url}`);
+        out.info(`  API reference  ${server.url}/docs`);
+        out.info(`  OpenAPI        ${server.url}/openapi.json`);
+        out.info(`  database       ${db.url} (${db.driver})`);
+        if (login) {
+          out.info(
+            `Demo workspace${seeded?.created ? " created" : ""}: sign in as ${login.email}, password ${login.password}`,
+          );
+        }
+        if (seeded?.agentToken) {
+          out.info(`  API token of the agent "${seeded.agentName}" (shown once, keep it now): ${seeded.agentToken}`);
+        }
+        if (!login && !config.demo && (await db.repo(users).count({}, { deleted: "include" })) === 0) {
+          out.info("No users yet: sign up with POST /api/v1/auth/signup (GROUNDWORK_DEMO is off).");
+        }
+        out.info("Press Ctrl-C to stop.");
+        const signal = await stop.signal;
+        logger.info({ signal }, "stopping: letting requests in flight finish");
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await db.close();
+    }
+    logger.info("stopped");
     return 0;
   } finally {
-    await db.close();
+    stop.dispose();
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
   }
+}
+
+/** The one line to show when the server could not listen; undefined for other failures. */
+function listenFailure(error: unknown, config: ServeConfig): string | undefined {
+  switch ((error as { code?: string }).code) {
+    case "EADDRINUSE":
+      return `port ${config.port} is in use; set PORT to another`;
+    case "EACCES":
+      return `no permission to listen on port ${config.port}; set PORT to one above 1023`;
+    case "EADDRNOTAVAIL":
+      return `HOST ${config.host} is not an address of this machine; set HOST to one that is (127.0.0.1, 0.0.0.0)`;
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return `HOST ${config.host} does not resolve to an address; set HOST to one that does`;
+    default:
+      return undefined;
+  }
+}
+
+/** The first SIGINT or SIGTERM asks for an orderly stop; a second one stops the process at once. */
+function watchStopSignals(logger: Logger) {
+  let requested: NodeJS.Signals | undefined;
+  let resolve: (signal: NodeJS.Signals) => void = () => {};
+  const signal = new Promise<NodeJS.Signals>((r) => {
+    resolve = r;
+  });
+  const onSignal = (received: NodeJS.Signals) => {
+    if (requested) {
+      logger.warn({ signal: received }, "stopping at once, without waiting for requests in flight");
+      logger.flush();
+      process.exit(1);
+    }
+    requested = received;
+    resolve(received);
+  };
+  const signals: NodeJS.Signals[] = ["SIGINT", "SIGTERM"];
+  for (const s of signals) process.on(s, onSignal);
+  return {
+    signal,
+    get requested() {
+      return requested;
+    },
+    dispose: () => {
+      for (const s of signals) process.off(s, onSignal);
+    },
+  };
 }

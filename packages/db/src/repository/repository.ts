@@ -429,7 +429,7 @@ export class Repository<T extends AnyTable> {
         throw new ValidationError([{ path: ["cursor"], message: "use either cursor or offset, not both" }]);
       }
       const after = decodeCursor(options.cursor, signature, sort.length);
-      sort.forEach((s, i) => this.assertCursorValue(s.key, after[i]));
+      for (const [i, s] of sort.entries()) this.assertCursorValue(s.key, after[i]);
       conditions.push(this.keyset(sort, after, bound, shape));
     }
     const fetch = paginate ? limit + 1 : limit;

@@ -142,7 +142,7 @@ export class Auth {
   }
 
   /** The principal a bearer token stands for; UnauthenticatedError when it stands for none. */
-  async authenticate(db: Database, bearer: string): Promise<Principal> {
+  async authenticate(db: Session, bearer: string): Promise<Principal> {
     if (bearer.startsWith(API_TOKEN_PREFIX)) return this.authenticateApiToken(db, bearer);
     let payload: { sub?: unknown; typ?: unknown };
     try {
@@ -176,7 +176,7 @@ export class Auth {
     return { id: row.id, name: row.name, token, expiresAt: row.expiresAt };
   }
 
-  private async authenticateApiToken(db: Database, bearer: string): Promise<Principal> {
+  private async authenticateApiToken(db: Session, bearer: string): Promise<Principal> {
     const token = await db.repo(apiTokens).find({ tokenHash: hashToken(bearer) });
     const now = Date.now();
     if (!token || token.revokedAt || (token.expiresAt && token.expiresAt.getTime() <= now)) {

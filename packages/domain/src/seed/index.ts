@@ -1,0 +1,1 @@
+export { type DemoSeedResult, demoLogin, findDemoLogin, seedDemo } from "./demo.js";
