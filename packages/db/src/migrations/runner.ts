@@ -159,9 +159,14 @@ export class Migrator {
 
   private async ensureTable(session: Session): Promise<void> {
     const appliedAt = session.dialect === "sqlite" ? sql.raw("integer") : sql.raw("bigint");
-    await session.execute(
-      sql`create table if not exists ${sql.identifier(TABLE)} (id text primary key, checksum text not null, applied_at ${appliedAt} not null)`,
-    );
+    // Under the migration lock: two PostgreSQL sessions running `create table if not exists` at once
+    // can both miss the table and collide creating it.
+    await session.transaction(async (tx) => {
+      if (tx.dialect === "postgres") await tx.execute(sql`select pg_advisory_xact_lock(${PG_LOCK_KEY})`);
+      await tx.execute(
+        sql`create table if not exists ${sql.identifier(TABLE)} (id text primary key, checksum text not null, applied_at ${appliedAt} not null)`,
+      );
+    });
   }
 
   private async applied(): Promise<Map<string, { checksum: string; appliedAt: number | string }>> {
