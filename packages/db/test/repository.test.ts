@@ -199,6 +199,24 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     await expect(itemRepo.update(item.id, { rank: "high" as never })).rejects.toBeInstanceOf(ValidationError);
   });
 
+  it("increments a counter atomically, without counting it as an edit", async () => {
+    const owner = await newOwner("Counter");
+    const item = await itemRepo.create({ ownerId: owner.id, title: "counted" });
+    const values = await Promise.all(
+      Array.from({ length: 25 }, () => db.transaction(async (tx) => tx.repo(items).increment(item.id, "rank"))),
+    );
+    expect(values.sort((a, b) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+    const after = await itemRepo.get(item.id);
+    expect(after.rank).toBe(25);
+    expect(after.version).toBe(item.version);
+    expect(after.updatedAt).toEqual(item.updatedAt);
+    expect(await itemRepo.increment(item.id, "rank", -5)).toBe(20);
+    await expect(itemRepo.increment(item.id, "score" as never)).rejects.toBeInstanceOf(ValidationError);
+    await expect(itemRepo.increment("01900000-0000-7000-8000-000000000000", "rank")).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+  });
+
   it("soft-deletes, hides, restores and purges", async () => {
     const owner = await newOwner("Soft");
     const item = await itemRepo.create({ ownerId: owner.id, title: "doomed" });

@@ -39,6 +39,11 @@ export type Key<T extends AnyTable> = [PrimaryKeyOf<T>] extends [never]
 /** Update values: any insertable column but the key and `createdAt`; `updatedAt` and `version` are kept by the layer. */
 export type Patch<T extends AnyTable> = Partial<Omit<InsertOf<T>, "id" | "createdAt" | "updatedAt" | "version">>;
 
+/** The properties whose values are numbers, for `increment`. */
+export type NumericKey<T extends AnyTable> = {
+  [K in ColumnKey<T>]: Row<T>[K] extends number ? K : never;
+}[ColumnKey<T>];
+
 /** `"title"` sorts ascending, `"-createdAt"` descending. */
 export type SortKey<T extends AnyTable> = ColumnKey<T> | `-${ColumnKey<T>}`;
 
@@ -210,6 +215,34 @@ export class Repository<T extends AnyTable> {
     );
     if (row) return row;
     return this.explainMiss(key, options.expectedVersion);
+  }
+
+  /**
+   * Adds `by` to an integer column of one row atomically and returns the new value: a counter, such
+   * as a per-project sequence. Concurrent calls never see the same value. It is bookkeeping, not an
+   * edit: `version` and `updatedAt` stay as they are.
+   */
+  async increment(key: Key<T>, column: NumericKey<T>, by = 1): Promise<number> {
+    const info = this.definition.info.columns[column];
+    if (!info || (info.kind !== "integer" && info.kind !== "bigint") || !Number.isSafeInteger(by)) {
+      throw new ValidationError([{ path: [column], message: "increment takes an integer column and a whole number" }]);
+    }
+    const values: Values = { by };
+    const shape = ["increment", column];
+    const conditions = [this.keyCondition(key, values, shape)];
+    if (this.definition.info.softDelete) conditions.push(isNull(this.columnOf("deletedAt")));
+    const target = this.columnOf(column);
+    const set: Record<string, SQL> = { [column]: sql`${target} + ${sql.placeholder("by")}` };
+    // Drizzle fills `$onUpdate` columns in any update that leaves them out: keep updatedAt as it is.
+    if (this.definition.info.timestamps.updatedAt) set.updatedAt = sql`${this.columnOf("updatedAt")}`;
+    const row = await this.execute<Values>(
+      shape.join("|"),
+      (db) => db.update(this.table).set(set).where(allOf(conditions)).returning({ value: target }),
+      values,
+      "get",
+    );
+    if (!row) throw new NotFoundError(this.name, key);
+    return Number(row.value);
   }
 
   /** Inserts the row, or updates the existing one that has the same `target` columns; returns it. */
