@@ -129,13 +129,14 @@ describe.each(testDialects())("HTTP conventions on $name", (dialect) => {
       );
     });
 
-    it("declares bearer security on every /api/v1 operation except /auth/*", () => {
+    it("declares bearer security on every /api/v1 operation except /auth/* and the public share view", () => {
       expect(doc.components?.securitySchemes?.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
       const api1 = operations.filter((op) => op.path.startsWith("/api/v1/"));
       expect(api1.length).toBeGreaterThan(5);
       for (const op of api1) {
         const label = `${op.method} ${op.path}`;
-        if (op.path.startsWith("/api/v1/auth/")) expect(op.security ?? [], label).toEqual([]);
+        const isPublic = op.path.startsWith("/api/v1/auth/") || op.path.startsWith("/api/v1/shared/");
+        if (isPublic) expect(op.security ?? [], label).toEqual([]);
         else expect(op.security, label).toEqual([{ bearerAuth: [] }]);
       }
     });
