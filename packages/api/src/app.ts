@@ -9,10 +9,14 @@ import { requestLog } from "./middleware/request-log.js";
 import { type ProblemCode, toProblem } from "./problem.js";
 import { sendProblem } from "./respond.js";
 import { router } from "./router.js";
+import { agentsRoutes } from "./routes/agents.js";
 import { authRoutes } from "./routes/auth.js";
+import { costsRoutes } from "./routes/costs.js";
 import { meRoutes } from "./routes/me.js";
+import { projectsRoutes } from "./routes/projects.js";
 import { systemRoutes } from "./routes/system.js";
 import { teamsRoutes } from "./routes/teams.js";
+import { ticketsRoutes } from "./routes/tickets.js";
 
 export const API_BASE = "/api/v1";
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -33,7 +37,14 @@ const statusCodes: Record<number, ProblemCode> = {
  * interactive reference at /docs, /health and /ready.
  */
 export function createApp(deps: AppDependencies) {
-  const api = router().route("/", authRoutes(deps)).route("/", meRoutes(deps)).route("/", teamsRoutes(deps));
+  const api = router()
+    .route("/", authRoutes(deps))
+    .route("/", meRoutes(deps))
+    .route("/", teamsRoutes(deps))
+    .route("/", projectsRoutes(deps))
+    .route("/", ticketsRoutes(deps))
+    .route("/", agentsRoutes(deps))
+    .route("/", costsRoutes(deps));
 
   const app = router();
   app.use(requestId({ headerName: "X-Request-Id" }));

@@ -1,10 +1,15 @@
+export { type Project, type ProjectAccess, type ProjectNeed, requireProjectAccess } from "./access/project-access.js";
 export { atLeast, requireTeamRole } from "./access/team-access.js";
 export { type Change, changedFields, recordChange } from "./audit.js";
 export { type AnonymousContext, actorOf, type Principal, type RequestInfo, type ServiceContext } from "./context.js";
 export * from "./errors.js";
 export { migrationsDir } from "./migrations.js";
 export * from "./schema/index.js";
+export * as agentService from "./services/agents.js";
 export * from "./services/auth.js";
+export * as costService from "./services/costs.js";
 export { LoginThrottle } from "./services/login-throttle.js";
+export * as projectService from "./services/projects.js";
 export * as teamService from "./services/teams.js";
+export * as ticketService from "./services/tickets.js";
 export * as userService from "./services/users.js";
