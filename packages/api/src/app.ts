@@ -9,11 +9,16 @@ import { requestLog } from "./middleware/request-log.js";
 import { type ProblemCode, toProblem } from "./problem.js";
 import { sendProblem } from "./respond.js";
 import { router } from "./router.js";
+import { activitiesRoutes } from "./routes/activities.js";
 import { agentsRoutes } from "./routes/agents.js";
 import { authRoutes } from "./routes/auth.js";
+import { chatsRoutes } from "./routes/chats.js";
 import { costsRoutes } from "./routes/costs.js";
+import { filesRoutes } from "./routes/files.js";
 import { meRoutes } from "./routes/me.js";
 import { projectsRoutes } from "./routes/projects.js";
+import { promptsRoutes } from "./routes/prompts.js";
+import { queuesRoutes } from "./routes/queues.js";
 import { systemRoutes } from "./routes/system.js";
 import { teamsRoutes } from "./routes/teams.js";
 import { ticketsRoutes } from "./routes/tickets.js";
@@ -44,7 +49,12 @@ export function createApp(deps: AppDependencies) {
     .route("/", projectsRoutes(deps))
     .route("/", ticketsRoutes(deps))
     .route("/", agentsRoutes(deps))
-    .route("/", costsRoutes(deps));
+    .route("/", costsRoutes(deps))
+    .route("/", queuesRoutes(deps))
+    .route("/", activitiesRoutes(deps))
+    .route("/", chatsRoutes(deps))
+    .route("/", filesRoutes(deps))
+    .route("/", promptsRoutes(deps));
 
   const app = router();
   app.use(requestId({ headerName: "X-Request-Id" }));
