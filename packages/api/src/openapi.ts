@@ -1,4 +1,4 @@
-import type { RouteConfig } from "@hono/zod-openapi";
+import type { RouteConfig, z } from "@hono/zod-openapi";
 import { type ProblemCode, ProblemSchema, problemStatus } from "./problem.js";
 
 const descriptions: Partial<Record<ProblemCode, string>> = {
@@ -27,3 +27,13 @@ export function problems(...codes: ProblemCode[]): RouteConfig["responses"] {
 
 /** Routes that need a bearer token. */
 export const authenticated = [{ bearerAuth: [] }];
+
+/** A JSON request body of the given schema. */
+export function jsonBody<S extends z.ZodType>(schema: S, required = true) {
+  return { content: { "application/json": { schema } }, required };
+}
+
+/** A JSON response of the given schema. */
+export function jsonResponse<S extends z.ZodType>(schema: S, description: string) {
+  return { description, content: { "application/json": { schema } } };
+}

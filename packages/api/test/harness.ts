@@ -1,9 +1,18 @@
-import { type Client, createClient, unwrap } from "@groundwork/client";
+import { ApiError, type Client, createClient, unwrap } from "@groundwork/client";
 import type { Database } from "@groundwork/db";
 import type { TestDatabase, TestDialect } from "@groundwork/db/testing";
-import { tables } from "@groundwork/domain";
+import { agents, tables } from "@groundwork/domain";
 import pino from "pino";
+import { expect } from "vitest";
 import { type RunningServer, startServer } from "../src/index.js";
+
+/** A signed-up user and a client signed in as them. */
+export interface Person {
+  client: Client;
+  id: string;
+  email: string;
+  accessToken: string;
+}
 
 export interface TestApi {
   url: string;
@@ -19,7 +28,23 @@ export interface TestApi {
     refreshToken: string;
     password: string;
   }>;
+  /** A new user, signed in. */
+  person(name: string): Promise<Person>;
+  /** A new agent of the team, with a client that authenticates with its own API token. */
+  agent(teamId: string, name?: string): Promise<{ id: string; token: string; client: Client }>;
   close(): Promise<void>;
+}
+
+/** Expects the call to fail with this problem; returns the ApiError for more checks. */
+export async function expectProblem(call: Promise<unknown>, status: number, code: string): Promise<ApiError> {
+  const error = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error, `expected ${status} ${code}`).toBeInstanceOf(ApiError);
+  expect((error as ApiError).status).toBe(status);
+  expect((error as ApiError).code).toBe(code);
+  return error as ApiError;
 }
 
 let counter = 0;
@@ -30,7 +55,7 @@ export async function startTestApi(dialect: TestDialect): Promise<TestApi> {
   const db = await testDb.open({ tables });
   const server = await startServer({ db, logger: pino({ level: "silent" }), port: 0 });
   const client = (token?: string) => createClient(server.url, { token });
-  return {
+  const api: TestApi = {
     url: server.url,
     db,
     server,
@@ -47,9 +72,23 @@ export async function startTestApi(dialect: TestDialect): Promise<TestApi> {
         password,
       };
     },
+    async person(name) {
+      const { client, user, accessToken } = await api.signUp(name);
+      return { client, id: user.id, email: user.email, accessToken };
+    },
+    async agent(teamId, name = "Bot") {
+      const agent = await db.repo(agents).create({ teamId, name, provider: "test", model: "test-1" });
+      const { token } = await server.auth.createApiToken(
+        { db, principal: { kind: "agent", agentId: agent.id, teamId, tokenId: "" } },
+        { name },
+        { agentId: agent.id },
+      );
+      return { id: agent.id, token, client: client(token) };
+    },
     async close() {
       await server.close();
       await testDb.drop();
     },
   };
+  return api;
 }

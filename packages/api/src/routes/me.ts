@@ -1,11 +1,13 @@
-import { apiTokenInput, apiTokenSchemas, ForbiddenError, userService } from "@groundwork/domain";
+import { activityService, apiTokenInput, apiTokenSchemas, ForbiddenError, userService } from "@groundwork/domain";
 import { createRoute, z } from "@hono/zod-openapi";
 import { serviceContext } from "../context.js";
 import type { AppDependencies } from "../env.js";
 import { principalOf } from "../middleware/auth.js";
 import { authenticated, problems } from "../openapi.js";
+import { listQuery, pageOf } from "../pagination.js";
 import { router } from "../router.js";
 import { jsonPresentValue, named } from "../schemas.js";
+import { ActivitySchema, verbQuery } from "./activities.js";
 import { UserSchema } from "./auth.js";
 
 const PreferenceSchema = z
@@ -94,6 +96,15 @@ const revokeToken = createRoute({
   request: { params: idParam },
   responses: { 204: { description: "Revoked" }, ...problems("unauthenticated", "not_found") },
 });
+const listMyActivities = createRoute({
+  method: "get",
+  path: "/me/activities",
+  tags: ["me"],
+  summary: "Recent activities across every team and project you can see, newest first (`?verb` filters)",
+  security: authenticated,
+  request: { query: listQuery.omit({ count: true, sort: true }).extend({ verb: verbQuery }) },
+  responses: { 200: ok(pageOf(ActivitySchema), "A page of activities"), ...problems("unauthenticated") },
+});
 
 export function meRoutes(deps: AppDependencies) {
   return router()
@@ -124,5 +135,8 @@ export function meRoutes(deps: AppDependencies) {
     .openapi(revokeToken, async (c) => {
       await userService.revokeMyToken(serviceContext(c, deps), c.req.valid("param").id);
       return c.body(null, 204);
-    });
+    })
+    .openapi(listMyActivities, async (c) =>
+      c.json(await activityService.listMyActivities(serviceContext(c, deps), c.req.valid("query")), 200),
+    );
 }
