@@ -1,8 +1,8 @@
-import { ApiError, type Client, unwrap } from "@groundwork/client";
+import { type Client, unwrap } from "@groundwork/client";
 import { testDialects } from "@groundwork/db/testing";
 import { activities, apiTokens, auditLogs, costs, projects } from "@groundwork/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "./harness.js";
+import { expectProblem, startTestApi, type TestApi } from "./harness.js";
 
 interface Person {
   client: Client;
@@ -32,16 +32,6 @@ describe.each(testDialects())("agents over HTTP on $name", (dialect) => {
     )) as [Person, Person, Person, Person, Person];
   });
   afterAll(() => api?.close());
-
-  const expectProblem = async (call: Promise<unknown>, status: number, code: string) => {
-    const error = await call.then(
-      () => undefined,
-      (e) => e,
-    );
-    expect(error, `expected ${status} ${code}`).toBeInstanceOf(ApiError);
-    expect((error as ApiError).status).toBe(status);
-    expect((error as ApiError).code).toBe(code);
-  };
 
   const freshTeam = async () => {
     const team = await unwrap(owner.client.api.v1.teams.$post({ json: { name: "Team", slug: slug() } }));

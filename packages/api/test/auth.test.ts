@@ -1,8 +1,8 @@
-import { ApiError, unwrap } from "@groundwork/client";
+import { unwrap } from "@groundwork/client";
 import { testDialects } from "@groundwork/db/testing";
 import { users } from "@groundwork/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "./harness.js";
+import { expectProblem, startTestApi, type TestApi } from "./harness.js";
 
 describe.each(testDialects())("identity over HTTP on $name", (dialect) => {
   let api: TestApi;
@@ -10,17 +10,6 @@ describe.each(testDialects())("identity over HTTP on $name", (dialect) => {
     api = await startTestApi(dialect);
   });
   afterAll(() => api?.close());
-
-  const expectProblem = async (call: Promise<unknown>, status: number, code: string) => {
-    const error = await call.then(
-      () => undefined,
-      (e) => e,
-    );
-    expect(error, `expected ${status} ${code}`).toBeInstanceOf(ApiError);
-    expect((error as ApiError).status).toBe(status);
-    expect((error as ApiError).code).toBe(code);
-    return error as ApiError;
-  };
 
   it("signs up, answering 201 with the user and a token pair, never the password hash", async () => {
     const res = await api.client().api.v1.auth.signup.$post({

@@ -1,8 +1,8 @@
-import { ApiError, type Client, unwrap } from "@groundwork/client";
+import { type Client, unwrap } from "@groundwork/client";
 import { testDialects } from "@groundwork/db/testing";
 import { agents, auditLogs, costs, projects } from "@groundwork/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "./harness.js";
+import { expectProblem, startTestApi, type TestApi } from "./harness.js";
 
 interface Person {
   client: Client;
@@ -81,17 +81,6 @@ describe.each(testDialects())("costs over HTTP on $name", (dialect) => {
     ];
   });
   afterAll(() => api?.close());
-
-  const expectProblem = async (call: Promise<unknown>, status: number, code: string) => {
-    const error = await call.then(
-      () => undefined,
-      (e) => e,
-    );
-    expect(error, `expected ${status} ${code}`).toBeInstanceOf(ApiError);
-    expect((error as ApiError).status).toBe(status);
-    expect((error as ApiError).code).toBe(code);
-    return error as ApiError;
-  };
 
   /** A team with member and viewer, a project made directly in the database, and three agents. */
   const fresh = async (owned: Person = owner) => {

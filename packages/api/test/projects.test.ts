@@ -1,16 +1,9 @@
 import { createHash } from "node:crypto";
-import { ApiError, type Client, unwrap } from "@groundwork/client";
+import { type ApiError, type Client, unwrap } from "@groundwork/client";
 import { testDialects } from "@groundwork/db/testing";
 import { activities, auditLogs, projectShares, tickets } from "@groundwork/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "./harness.js";
-
-interface Person {
-  client: Client;
-  id: string;
-  email: string;
-  accessToken: string;
-}
+import { expectProblem, type Person, startTestApi, type TestApi } from "./harness.js";
 
 let slugs = 0;
 const slug = () => `proj-${process.pid}-${++slugs}`;
@@ -26,35 +19,19 @@ describe.each(testDialects())("projects over HTTP on $name", (dialect) => {
   let guest: Person;
   let outsider: Person;
 
-  const person = async (name: string): Promise<Person> => {
-    const { client, user, accessToken } = await api.signUp(name);
-    return { client, id: user.id, email: user.email, accessToken };
-  };
-
   beforeAll(async () => {
     api = await startTestApi(dialect);
     [owner, admin, member, viewer, editor, guest, outsider] = await Promise.all([
-      person("Owner"),
-      person("Admin"),
-      person("Member"),
-      person("Viewer"),
-      person("Editor"),
-      person("Guest"),
-      person("Outsider"),
+      api.person("Owner"),
+      api.person("Admin"),
+      api.person("Member"),
+      api.person("Viewer"),
+      api.person("Editor"),
+      api.person("Guest"),
+      api.person("Outsider"),
     ]);
   });
   afterAll(() => api?.close());
-
-  const expectProblem = async (call: Promise<unknown>, status: number, code: string) => {
-    const error = await call.then(
-      () => undefined,
-      (e) => e,
-    );
-    expect(error, `expected ${status} ${code}`).toBeInstanceOf(ApiError);
-    expect((error as ApiError).status).toBe(status);
-    expect((error as ApiError).code).toBe(code);
-    return error as ApiError;
-  };
 
   /** Every project route, as `client` calls it. */
   const projectApi = (client: Client, id: string) => {

@@ -1,17 +1,10 @@
 import { ApiError, type Client, unwrap } from "@groundwork/client";
 import { testDialects } from "@groundwork/db/testing";
-import { activities, agents, auditLogs, teamMembers } from "@groundwork/domain";
+import { activities, auditLogs, teamMembers } from "@groundwork/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "./harness.js";
+import { expectProblem, type Person, startTestApi, type TestApi } from "./harness.js";
 
 type Role = "owner" | "admin" | "member" | "viewer";
-
-interface Person {
-  client: Client;
-  id: string;
-  email: string;
-  accessToken: string;
-}
 
 let slugs = 0;
 const slug = (prefix = "team") => `${prefix}-${process.pid}-${++slugs}`;
@@ -26,34 +19,18 @@ describe.each(testDialects())("teams over HTTP on $name", (dialect) => {
   let outsider: Person;
   let extra: Person;
 
-  const person = async (name: string): Promise<Person> => {
-    const { client, user, accessToken } = await api.signUp(name);
-    return { client, id: user.id, email: user.email, accessToken };
-  };
-
   beforeAll(async () => {
     api = await startTestApi(dialect);
     [owner, admin, member, viewer, outsider, extra] = await Promise.all([
-      person("Owner"),
-      person("Admin"),
-      person("Member"),
-      person("Viewer"),
-      person("Outsider"),
-      person("Extra"),
+      api.person("Owner"),
+      api.person("Admin"),
+      api.person("Member"),
+      api.person("Viewer"),
+      api.person("Outsider"),
+      api.person("Extra"),
     ]);
   });
   afterAll(() => api?.close());
-
-  const expectProblem = async (call: Promise<unknown>, status: number, code: string) => {
-    const error = await call.then(
-      () => undefined,
-      (e) => e,
-    );
-    expect(error, `expected ${status} ${code}`).toBeInstanceOf(ApiError);
-    expect((error as ApiError).status).toBe(status);
-    expect((error as ApiError).code).toBe(code);
-    return error as ApiError;
-  };
 
   const teamApi = (client: Client, teamId: string) => {
     const team = client.api.v1.teams[":teamId"];
@@ -94,17 +71,6 @@ describe.each(testDialects())("teams over HTTP on $name", (dialect) => {
     await as(owner).add({ userId: member.id, role: "member" });
     await as(owner).add({ email: viewer.email, role: "viewer" });
     return { team, as };
-  };
-
-  /** An agent of the team and a client that authenticates with its API token. */
-  const agentOf = async (teamId: string) => {
-    const agent = await api.db.repo(agents).create({ teamId, name: "Bot", provider: "test", model: "test-1" });
-    const { token } = await api.server.auth.createApiToken(
-      { db: api.db, principal: { kind: "user", userId: owner.id } },
-      { name: "bot" },
-      { agentId: agent.id },
-    );
-    return { id: agent.id, client: api.client(token) };
   };
 
   const auditCount = (teamId: string) => api.db.repo(auditLogs).count({ teamId });
@@ -204,7 +170,7 @@ describe.each(testDialects())("teams over HTTP on $name", (dialect) => {
   });
 
   it("lists only the caller's teams, with cursor pagination, sorting and a total", async () => {
-    const lister = await person("Lister");
+    const lister = await api.person("Lister");
     const names = ["Charlie", "Alpha", "Bravo"];
     for (const name of names) {
       await unwrap(lister.client.api.v1.teams.$post({ json: { name, slug: slug(name.toLowerCase()) } }));
@@ -226,7 +192,7 @@ describe.each(testDialects())("teams over HTTP on $name", (dialect) => {
     await expectProblem(unwrap(teams.$get({ query: { limit: "500" } })), 400, "validation_failed");
 
     // Someone in no team sees an empty list.
-    const loner = await person("Loner");
+    const loner = await api.person("Loner");
     expect(await unwrap(loner.client.api.v1.teams.$get({ query: { count: "true" } }))).toEqual({
       data: [],
       nextCursor: null,
@@ -316,7 +282,7 @@ describe.each(testDialects())("teams over HTTP on $name", (dialect) => {
   it("lets an agent read its own team and members, but never manage members or settings", async () => {
     const { team, as } = await freshTeam();
     await as(owner).putSetting("model", { name: "m", temperature: 0.2 });
-    const agent = await agentOf(team.id);
+    const agent = await api.agent(team.id);
     const bot = teamApi(agent.client, team.id);
 
     const listed = await unwrap(agent.client.api.v1.teams.$get({ query: {} }));

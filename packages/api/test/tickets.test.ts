@@ -1,8 +1,8 @@
 import { ApiError, type Client, unwrap } from "@groundwork/client";
 import { testDialects } from "@groundwork/db/testing";
-import { activities, agents, auditLogs, projects, tasks } from "@groundwork/domain";
+import { activities, auditLogs, projects, tasks } from "@groundwork/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "./harness.js";
+import { expectProblem, startTestApi, type TestApi } from "./harness.js";
 
 interface Person {
   client: Client;
@@ -67,17 +67,6 @@ describe.each(testDialects())("tickets and tasks over HTTP on $name", (dialect) 
   });
   afterAll(() => api?.close());
 
-  const expectProblem = async (call: Promise<unknown>, status: number, code: string) => {
-    const error = await call.then(
-      () => undefined,
-      (e) => e,
-    );
-    expect(error, `expected ${status} ${code}`).toBeInstanceOf(ApiError);
-    expect((error as ApiError).status).toBe(status);
-    expect((error as ApiError).code).toBe(code);
-    return error as ApiError;
-  };
-
   /** The ticket and task routes as `client` calls them. */
   const as = (p: { client: Client }) => {
     const v1 = p.client.api.v1;
@@ -116,16 +105,6 @@ describe.each(testDialects())("tickets and tasks over HTTP on $name", (dialect) 
     await unwrap(members.$post({ param: { teamId: team.id }, json: { userId: viewer.id, role: "viewer" } }));
     const project = await api.db.repo(projects).create({ teamId: team.id, name: "Project" });
     return { teamId: team.id, projectId: project.id };
-  };
-
-  const agentOf = async (teamId: string) => {
-    const agent = await api.db.repo(agents).create({ teamId, name: "Bot", provider: "test", model: "test-1" });
-    const { token } = await api.server.auth.createApiToken(
-      { db: api.db, principal: { kind: "user", userId: owner.id } },
-      { name: "bot" },
-      { agentId: agent.id },
-    );
-    return { id: agent.id, client: api.client(token) };
   };
 
   const actions = async (teamId: string) =>
@@ -206,7 +185,7 @@ describe.each(testDialects())("tickets and tasks over HTTP on $name", (dialect) 
 
   it("filters by status, priority and assignee, sorts, and pages with a cursor", async () => {
     const { teamId, projectId } = await freshProject();
-    const bot = await agentOf(teamId);
+    const bot = await api.agent(teamId);
     const o = as(owner);
     const a = await o.create(projectId, { title: "A", status: "open", priority: "low" });
     const b = await o.create(projectId, { title: "B", status: "closed", priority: "high", assigneeUserId: member.id });
@@ -247,8 +226,8 @@ describe.each(testDialects())("tickets and tasks over HTTP on $name", (dialect) 
   it("takes assignees from the project's team only, one at a time", async () => {
     const { teamId, projectId } = await freshProject();
     const other = await freshProject();
-    const bot = await agentOf(teamId);
-    const foreignBot = await agentOf(other.teamId);
+    const bot = await api.agent(teamId);
+    const foreignBot = await api.agent(other.teamId);
     const o = as(owner);
     const before = (await actions(teamId)).length;
     const refused = await expectProblem(
@@ -437,7 +416,7 @@ describe.each(testDialects())("tickets and tasks over HTTP on $name", (dialect) 
     expect(await actions(teamId)).toEqual(before);
     expect((await as(member).get(ticket.id)).version).toBe(1);
 
-    const bot = await agentOf(teamId);
+    const bot = await api.agent(teamId);
     expect((await as(bot).patchTask(task.id, { done: true })).status).toBe("completed");
     const [completed] = (
       await api.db.repo(activities).list({ where: { teamId, verb: "completed" }, sort: "createdAt", limit: 1 })
@@ -450,7 +429,7 @@ describe.each(testDialects())("tickets and tasks over HTTP on $name", (dialect) 
     const ticket = await as(member).create(projectId, { title: "Private" });
     const task = await as(member).addTask(ticket.id, { content: "Private task" });
     const other = await freshProject();
-    const foreignBot = await agentOf(other.teamId);
+    const foreignBot = await api.agent(other.teamId);
     const before = await actions(teamId);
     for (const stranger of [outsider, foreignBot]) {
       const s = as(stranger);
