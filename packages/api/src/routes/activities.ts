@@ -2,7 +2,7 @@ import { type activities, activitySchemas, activityService } from "@groundwork/d
 import { createRoute, z } from "@hono/zod-openapi";
 import { serviceContext } from "../context.js";
 import type { AppDependencies } from "../env.js";
-import { authenticated, problems } from "../openapi.js";
+import { authenticated, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { listOptions, listQuery, pageOf } from "../pagination.js";
 import { router } from "../router.js";
 import { named } from "../schemas.js";
@@ -23,11 +23,6 @@ export const verbQuery = z
   .openapi({ description: "only activities with this verb" });
 const activityListQuery = listQuery.extend({ verb: verbQuery });
 
-const json = <S extends z.ZodType>(schema: S) => ({ content: { "application/json": { schema } }, required: true });
-const ok = <S extends z.ZodType>(schema: S, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const tags = ["activities"];
 
 const listActivities = createRoute({
@@ -38,7 +33,7 @@ const listActivities = createRoute({
   security: authenticated,
   request: { params: idParam, query: activityListQuery },
   responses: {
-    200: ok(pageOf(ActivitySchema), "A page of activities"),
+    200: jsonResponse(pageOf(ActivitySchema), "A page of activities"),
     ...problems("unauthenticated", "not_found"),
   },
 });
@@ -48,9 +43,9 @@ const createActivity = createRoute({
   tags,
   summary: "Add a custom entry to the project's feed (e.g. an agent reporting progress)",
   security: authenticated,
-  request: { params: idParam, body: json(named(activityService.createActivityInput, "CreateActivityRequest")) },
+  request: { params: idParam, body: jsonBody(named(activityService.createActivityInput, "CreateActivityRequest")) },
   responses: {
-    201: ok(ActivitySchema, "The activity"),
+    201: jsonResponse(ActivitySchema, "The activity"),
     ...problems("unauthenticated", "forbidden", "not_found"),
   },
 });

@@ -2,7 +2,7 @@ import { agentSchemas, agentService, agentStatuses, type agents, apiTokenInput }
 import { createRoute, z } from "@hono/zod-openapi";
 import { serviceContext } from "../context.js";
 import type { AppDependencies } from "../env.js";
-import { authenticated, problems } from "../openapi.js";
+import { authenticated, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { listOptions, listQuery, pageOf } from "../pagination.js";
 import { router } from "../router.js";
 import { named } from "../schemas.js";
@@ -16,11 +16,6 @@ const agentQuery = listQuery.extend({
   status: z.enum(agentStatuses).optional().openapi({ description: "only agents with this status" }),
 });
 
-const json = <S extends z.ZodType>(schema: S) => ({ content: { "application/json": { schema } }, required: true });
-const ok = <S extends z.ZodType>(schema: S, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const tags = ["agents"];
 
 const listAgents = createRoute({
@@ -30,7 +25,10 @@ const listAgents = createRoute({
   summary: "The team's agents",
   security: authenticated,
   request: { params: teamParam, query: agentQuery },
-  responses: { 200: ok(pageOf(AgentSchema), "A page of agents"), ...problems("unauthenticated", "not_found") },
+  responses: {
+    200: jsonResponse(pageOf(AgentSchema), "A page of agents"),
+    ...problems("unauthenticated", "not_found"),
+  },
 });
 const createAgent = createRoute({
   method: "post",
@@ -38,8 +36,8 @@ const createAgent = createRoute({
   tags,
   summary: "Add an agent to the team (admins and owners)",
   security: authenticated,
-  request: { params: teamParam, body: json(named(agentService.createAgentInput, "CreateAgentRequest")) },
-  responses: { 201: ok(AgentSchema, "The agent"), ...problems("unauthenticated", "forbidden", "not_found") },
+  request: { params: teamParam, body: jsonBody(named(agentService.createAgentInput, "CreateAgentRequest")) },
+  responses: { 201: jsonResponse(AgentSchema, "The agent"), ...problems("unauthenticated", "forbidden", "not_found") },
 });
 const getAgent = createRoute({
   method: "get",
@@ -48,7 +46,7 @@ const getAgent = createRoute({
   summary: "One agent (anyone in its team, the agent itself included)",
   security: authenticated,
   request: { params: idParam },
-  responses: { 200: ok(AgentSchema, "The agent"), ...problems("unauthenticated", "not_found") },
+  responses: { 200: jsonResponse(AgentSchema, "The agent"), ...problems("unauthenticated", "not_found") },
 });
 const updateAgent = createRoute({
   method: "patch",
@@ -56,8 +54,8 @@ const updateAgent = createRoute({
   tags,
   summary: "Change an agent (admins and owners); an agent may set its own status, which also sets lastSeenAt",
   security: authenticated,
-  request: { params: idParam, body: json(named(agentService.updateAgentInput, "UpdateAgentRequest")) },
-  responses: { 200: ok(AgentSchema, "The agent"), ...problems("unauthenticated", "forbidden", "not_found") },
+  request: { params: idParam, body: jsonBody(named(agentService.updateAgentInput, "UpdateAgentRequest")) },
+  responses: { 200: jsonResponse(AgentSchema, "The agent"), ...problems("unauthenticated", "forbidden", "not_found") },
 });
 const deleteAgent = createRoute({
   method: "delete",
@@ -74,9 +72,9 @@ const createToken = createRoute({
   tags,
   summary: "Create an API token for the agent (admins and owners); its secret is shown once",
   security: authenticated,
-  request: { params: idParam, body: json(named(apiTokenInput, "CreateAgentTokenRequest")) },
+  request: { params: idParam, body: jsonBody(named(apiTokenInput, "CreateAgentTokenRequest")) },
   responses: {
-    201: ok(CreatedTokenSchema, "The token, with its secret"),
+    201: jsonResponse(CreatedTokenSchema, "The token, with its secret"),
     ...problems("unauthenticated", "forbidden", "not_found"),
   },
 });

@@ -2,7 +2,7 @@ import { loginInput, refreshInput, signupInput, userSchemas } from "@groundwork/
 import { createRoute, z } from "@hono/zod-openapi";
 import { anonymousContext } from "../context.js";
 import type { AppDependencies } from "../env.js";
-import { problems } from "../openapi.js";
+import { jsonBody, problems } from "../openapi.js";
 import { router } from "../router.js";
 import { named } from "../schemas.js";
 
@@ -15,14 +15,13 @@ const TokenPairSchema = z
   })
   .openapi("TokenPair");
 const SessionSchema = z.object({ user: UserSchema }).extend(TokenPairSchema.shape).openapi("Session");
-const json = <S extends z.ZodType>(schema: S) => ({ content: { "application/json": { schema } }, required: true });
 
 const signup = createRoute({
   method: "post",
   path: "/auth/signup",
   tags: ["auth"],
   summary: "Create an account and sign in",
-  request: { body: json(named(signupInput, "SignupRequest")) },
+  request: { body: jsonBody(named(signupInput, "SignupRequest")) },
   responses: {
     201: { description: "Signed up", content: { "application/json": { schema: SessionSchema } } },
     ...problems("conflict"),
@@ -33,7 +32,7 @@ const login = createRoute({
   path: "/auth/login",
   tags: ["auth"],
   summary: "Sign in with email and password",
-  request: { body: json(named(loginInput, "LoginRequest")) },
+  request: { body: jsonBody(named(loginInput, "LoginRequest")) },
   responses: {
     200: { description: "Signed in", content: { "application/json": { schema: SessionSchema } } },
     ...problems("unauthenticated", "rate_limited"),
@@ -44,7 +43,7 @@ const refresh = createRoute({
   path: "/auth/refresh",
   tags: ["auth"],
   summary: "Trade a refresh token for a new token pair (the old one stops working)",
-  request: { body: json(named(refreshInput, "RefreshRequest")) },
+  request: { body: jsonBody(named(refreshInput, "RefreshRequest")) },
   responses: {
     200: { description: "New tokens", content: { "application/json": { schema: TokenPairSchema } } },
     ...problems("unauthenticated"),
@@ -55,7 +54,7 @@ const logout = createRoute({
   path: "/auth/logout",
   tags: ["auth"],
   summary: "End the session the refresh token belongs to",
-  request: { body: json(refreshInput) },
+  request: { body: jsonBody(refreshInput) },
   responses: { 204: { description: "Signed out" }, ...problems() },
 });
 

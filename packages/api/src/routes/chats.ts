@@ -2,7 +2,7 @@ import { chatMessageSchemas, type chatMessages, chatSchemas, chatService, type c
 import { createRoute, z } from "@hono/zod-openapi";
 import { serviceContext } from "../context.js";
 import type { AppDependencies } from "../env.js";
-import { authenticated, problems } from "../openapi.js";
+import { authenticated, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { listOptions, listQuery, pageOf } from "../pagination.js";
 import { router } from "../router.js";
 import { named } from "../schemas.js";
@@ -11,11 +11,6 @@ const ChatSchema = named(chatSchemas.select, "Chat", "A chat of a project, optio
 const ChatMessageSchema = named(chatMessageSchemas.select, "ChatMessage", "A message of a chat");
 
 const idParam = z.object({ id: z.uuid() });
-const json = <S extends z.ZodType>(schema: S) => ({ content: { "application/json": { schema } }, required: true });
-const ok = <S extends z.ZodType>(schema: S, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const tags = ["chats"];
 
 const listChats = createRoute({
@@ -25,7 +20,7 @@ const listChats = createRoute({
   summary: "The project's chats (`?sort` by createdAt, updatedAt, title; newest first)",
   security: authenticated,
   request: { params: idParam, query: listQuery },
-  responses: { 200: ok(pageOf(ChatSchema), "A page of chats"), ...problems("unauthenticated", "not_found") },
+  responses: { 200: jsonResponse(pageOf(ChatSchema), "A page of chats"), ...problems("unauthenticated", "not_found") },
 });
 const createChat = createRoute({
   method: "post",
@@ -33,8 +28,8 @@ const createChat = createRoute({
   tags,
   summary: "Start a chat; ticketId links it to a ticket of the project",
   security: authenticated,
-  request: { params: idParam, body: json(named(chatService.createChatInput, "CreateChatRequest")) },
-  responses: { 201: ok(ChatSchema, "The chat"), ...problems("unauthenticated", "forbidden", "not_found") },
+  request: { params: idParam, body: jsonBody(named(chatService.createChatInput, "CreateChatRequest")) },
+  responses: { 201: jsonResponse(ChatSchema, "The chat"), ...problems("unauthenticated", "forbidden", "not_found") },
 });
 const getChat = createRoute({
   method: "get",
@@ -43,7 +38,7 @@ const getChat = createRoute({
   summary: "One chat",
   security: authenticated,
   request: { params: idParam },
-  responses: { 200: ok(ChatSchema, "The chat"), ...problems("unauthenticated", "not_found") },
+  responses: { 200: jsonResponse(ChatSchema, "The chat"), ...problems("unauthenticated", "not_found") },
 });
 const updateChat = createRoute({
   method: "patch",
@@ -51,8 +46,8 @@ const updateChat = createRoute({
   tags,
   summary: "Rename a chat or change its ticket (`null` unlinks)",
   security: authenticated,
-  request: { params: idParam, body: json(named(chatService.updateChatInput, "UpdateChatRequest")) },
-  responses: { 200: ok(ChatSchema, "The chat"), ...problems("unauthenticated", "forbidden", "not_found") },
+  request: { params: idParam, body: jsonBody(named(chatService.updateChatInput, "UpdateChatRequest")) },
+  responses: { 200: jsonResponse(ChatSchema, "The chat"), ...problems("unauthenticated", "forbidden", "not_found") },
 });
 const deleteChat = createRoute({
   method: "delete",
@@ -71,7 +66,7 @@ const listMessages = createRoute({
   security: authenticated,
   request: { params: idParam, query: listQuery },
   responses: {
-    200: ok(pageOf(ChatMessageSchema), "A page of messages"),
+    200: jsonResponse(pageOf(ChatMessageSchema), "A page of messages"),
     ...problems("unauthenticated", "not_found"),
   },
 });
@@ -81,9 +76,9 @@ const createMessage = createRoute({
   tags,
   summary: "Add a message to a chat",
   security: authenticated,
-  request: { params: idParam, body: json(named(chatService.createMessageInput, "CreateChatMessageRequest")) },
+  request: { params: idParam, body: jsonBody(named(chatService.createMessageInput, "CreateChatMessageRequest")) },
   responses: {
-    201: ok(ChatMessageSchema, "The message"),
+    201: jsonResponse(ChatMessageSchema, "The message"),
     ...problems("unauthenticated", "forbidden", "not_found"),
   },
 });

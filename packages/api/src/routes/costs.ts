@@ -2,7 +2,7 @@ import { costSchemas, costService, type costs } from "@groundwork/domain";
 import { createRoute, z } from "@hono/zod-openapi";
 import { serviceContext } from "../context.js";
 import type { AppDependencies } from "../env.js";
-import { authenticated, problems } from "../openapi.js";
+import { authenticated, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { listOptions, listQuery, pageOf } from "../pagination.js";
 import { router } from "../router.js";
 import { named } from "../schemas.js";
@@ -48,11 +48,6 @@ const teamSummaryQuery = z.object({
   to,
 });
 
-const json = <S extends z.ZodType>(schema: S) => ({ content: { "application/json": { schema } }, required: true });
-const ok = <S extends z.ZodType>(schema: S, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const tags = ["costs"];
 
 const listCosts = createRoute({
@@ -62,7 +57,7 @@ const listCosts = createRoute({
   summary: "The project's costs, newest first",
   security: authenticated,
   request: { params: projectParam, query: costQuery },
-  responses: { 200: ok(pageOf(CostSchema), "A page of costs"), ...problems("unauthenticated", "not_found") },
+  responses: { 200: jsonResponse(pageOf(CostSchema), "A page of costs"), ...problems("unauthenticated", "not_found") },
 });
 const recordCosts = createRoute({
   method: "post",
@@ -70,9 +65,9 @@ const recordCosts = createRoute({
   tags,
   summary: "Record one cost entry or up to 1,000, all or none (members, editors and agents)",
   security: authenticated,
-  request: { params: projectParam, body: json(RecordCostsRequest) },
+  request: { params: projectParam, body: jsonBody(RecordCostsRequest) },
   responses: {
-    201: ok(z.union([CostSchema, z.array(CostSchema)]), "The entry, or the entries in the order given"),
+    201: jsonResponse(z.union([CostSchema, z.array(CostSchema)]), "The entry, or the entries in the order given"),
     ...problems("unauthenticated", "forbidden", "not_found"),
   },
 });
@@ -83,7 +78,7 @@ const projectSummary = createRoute({
   summary: "The project's costs summed by agent, model or UTC day",
   security: authenticated,
   request: { params: projectParam, query: projectSummaryQuery },
-  responses: { 200: ok(CostSummarySchema, "The sums"), ...problems("unauthenticated", "not_found") },
+  responses: { 200: jsonResponse(CostSummarySchema, "The sums"), ...problems("unauthenticated", "not_found") },
 });
 const teamSummary = createRoute({
   method: "get",
@@ -92,7 +87,7 @@ const teamSummary = createRoute({
   summary: "The costs of the team's projects summed by project, agent, model or UTC day",
   security: authenticated,
   request: { params: teamParam, query: teamSummaryQuery },
-  responses: { 200: ok(CostSummarySchema, "The sums"), ...problems("unauthenticated", "not_found") },
+  responses: { 200: jsonResponse(CostSummarySchema, "The sums"), ...problems("unauthenticated", "not_found") },
 });
 
 export function costsRoutes(deps: AppDependencies) {

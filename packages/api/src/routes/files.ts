@@ -10,7 +10,7 @@ import {
 import { createRoute, z } from "@hono/zod-openapi";
 import { serviceContext } from "../context.js";
 import type { AppDependencies } from "../env.js";
-import { authenticated, problems } from "../openapi.js";
+import { authenticated, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { listOptions, listQuery, pageOf } from "../pagination.js";
 import { router } from "../router.js";
 import { jsonPresentValue, named } from "../schemas.js";
@@ -56,11 +56,6 @@ const unselectQuery = z.object({
   fileId: z.uuid().openapi({ description: "the file to take out of the selection" }),
 });
 
-const json = <S extends z.ZodType>(schema: S) => ({ content: { "application/json": { schema } }, required: true });
-const ok = <S extends z.ZodType>(schema: S, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const tags = ["files"];
 
 const listFiles = createRoute({
@@ -73,7 +68,7 @@ const listFiles = createRoute({
   security: authenticated,
   request: { params: idParam, query: fileListQuery },
   responses: {
-    200: ok(pageOf(FileSummarySchema), "A page of files"),
+    200: jsonResponse(pageOf(FileSummarySchema), "A page of files"),
     ...problems("unauthenticated", "not_found"),
   },
 });
@@ -85,10 +80,10 @@ const upsertFile = createRoute({
   description:
     "Name and extension are derived from the path and size from the content when not given. A second POST for the same path keeps the file's id and replaces its fields: what it leaves out is cleared or derived again.",
   security: authenticated,
-  request: { params: idParam, body: json(named(fileService.upsertFileInput, "UpsertFileRequest")) },
+  request: { params: idParam, body: jsonBody(named(fileService.upsertFileInput, "UpsertFileRequest")) },
   responses: {
-    200: ok(FileSchema, "The file already at that path, updated"),
-    201: ok(FileSchema, "The file, created"),
+    200: jsonResponse(FileSchema, "The file already at that path, updated"),
+    201: jsonResponse(FileSchema, "The file, created"),
     ...problems("unauthenticated", "forbidden", "not_found"),
   },
 });
@@ -99,7 +94,7 @@ const getFile = createRoute({
   summary: "One file, with its content",
   security: authenticated,
   request: { params: idParam },
-  responses: { 200: ok(FileSchema, "The file"), ...problems("unauthenticated", "not_found") },
+  responses: { 200: jsonResponse(FileSchema, "The file"), ...problems("unauthenticated", "not_found") },
 });
 const updateFile = createRoute({
   method: "patch",
@@ -107,9 +102,9 @@ const updateFile = createRoute({
   tags,
   summary: "Change a file; new content sets the size, a new path the name and extension, unless given",
   security: authenticated,
-  request: { params: idParam, body: json(named(fileService.updateFileInput, "UpdateFileRequest")) },
+  request: { params: idParam, body: jsonBody(named(fileService.updateFileInput, "UpdateFileRequest")) },
   responses: {
-    200: ok(FileSchema, "The file"),
+    200: jsonResponse(FileSchema, "The file"),
     ...problems("unauthenticated", "forbidden", "not_found", "conflict"),
   },
 });
@@ -130,7 +125,7 @@ const listAnalyses = createRoute({
   security: authenticated,
   request: { params: idParam, query: listQuery },
   responses: {
-    200: ok(pageOf(FileAnalysisSchema), "A page of analyses"),
+    200: jsonResponse(pageOf(FileAnalysisSchema), "A page of analyses"),
     ...problems("unauthenticated", "not_found"),
   },
 });
@@ -141,7 +136,7 @@ const getAnalysis = createRoute({
   summary: "The analysis of this kind; 404 when there is none or it was computed from another checksum",
   security: authenticated,
   request: { params: analysisParam },
-  responses: { 200: ok(FileAnalysisSchema, "The analysis"), ...problems("unauthenticated", "not_found") },
+  responses: { 200: jsonResponse(FileAnalysisSchema, "The analysis"), ...problems("unauthenticated", "not_found") },
 });
 const putAnalysis = createRoute({
   method: "put",
@@ -149,9 +144,9 @@ const putAnalysis = createRoute({
   tags,
   summary: "Store the analysis of this kind, replacing the one before",
   security: authenticated,
-  request: { params: analysisParam, body: json(PutAnalysisRequest) },
+  request: { params: analysisParam, body: jsonBody(PutAnalysisRequest) },
   responses: {
-    200: ok(FileAnalysisSchema, "The analysis"),
+    200: jsonResponse(FileAnalysisSchema, "The analysis"),
     ...problems("unauthenticated", "forbidden", "not_found"),
   },
 });
@@ -172,7 +167,7 @@ const listSelected = createRoute({
   security: authenticated,
   request: { params: idParam, query: listQuery },
   responses: {
-    200: ok(pageOf(SelectedFileSchema), "A page of selected files"),
+    200: jsonResponse(pageOf(SelectedFileSchema), "A page of selected files"),
     ...problems("unauthenticated", "not_found"),
   },
 });
@@ -182,10 +177,10 @@ const selectFile = createRoute({
   tags,
   summary: "Select a file of the project; selecting it again changes the reason",
   security: authenticated,
-  request: { params: idParam, body: json(named(fileService.selectFileInput, "SelectFileRequest")) },
+  request: { params: idParam, body: jsonBody(named(fileService.selectFileInput, "SelectFileRequest")) },
   responses: {
-    200: ok(SelectedFileSchema, "The file was already selected"),
-    201: ok(SelectedFileSchema, "The file, selected"),
+    200: jsonResponse(SelectedFileSchema, "The file was already selected"),
+    201: jsonResponse(SelectedFileSchema, "The file, selected"),
     ...problems("unauthenticated", "forbidden", "not_found"),
   },
 });

@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { serviceContext } from "../context.js";
 import type { AppDependencies } from "../env.js";
 import { principalOf } from "../middleware/auth.js";
-import { authenticated, problems } from "../openapi.js";
+import { authenticated, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { listQuery, pageOf } from "../pagination.js";
 import { router } from "../router.js";
 import { jsonPresentValue, named } from "../schemas.js";
@@ -20,11 +20,6 @@ export const CreatedTokenSchema = z
   .openapi("CreatedToken", { description: "`token` is shown in this answer only" });
 const keyParam = z.object({ key: userService.preferenceKey });
 const idParam = z.object({ id: z.uuid() });
-const json = <S extends z.ZodType>(schema: S) => ({ content: { "application/json": { schema } }, required: true });
-const ok = <S extends z.ZodType>(schema: S, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 
 const getMe = createRoute({
   method: "get",
@@ -32,7 +27,7 @@ const getMe = createRoute({
   tags: ["me"],
   summary: "The signed-in user",
   security: authenticated,
-  responses: { 200: ok(UserSchema, "The user"), ...problems("unauthenticated") },
+  responses: { 200: jsonResponse(UserSchema, "The user"), ...problems("unauthenticated") },
 });
 const patchMe = createRoute({
   method: "patch",
@@ -40,8 +35,8 @@ const patchMe = createRoute({
   tags: ["me"],
   summary: "Change name, email or password (email and password need currentPassword)",
   security: authenticated,
-  request: { body: json(named(userService.updateMeInput, "UpdateMeRequest")) },
-  responses: { 200: ok(UserSchema, "The user"), ...problems("unauthenticated", "conflict") },
+  request: { body: jsonBody(named(userService.updateMeInput, "UpdateMeRequest")) },
+  responses: { 200: jsonResponse(UserSchema, "The user"), ...problems("unauthenticated", "conflict") },
 });
 const getPreference = createRoute({
   method: "get",
@@ -50,7 +45,7 @@ const getPreference = createRoute({
   summary: "One preference",
   security: authenticated,
   request: { params: keyParam },
-  responses: { 200: ok(PreferenceSchema, "The preference"), ...problems("unauthenticated", "not_found") },
+  responses: { 200: jsonResponse(PreferenceSchema, "The preference"), ...problems("unauthenticated", "not_found") },
 });
 const putPreference = createRoute({
   method: "put",
@@ -58,8 +53,8 @@ const putPreference = createRoute({
   tags: ["me"],
   summary: "Set a preference to any JSON value",
   security: authenticated,
-  request: { params: keyParam, body: json(PreferenceRequest) },
-  responses: { 200: ok(PreferenceSchema, "The preference"), ...problems("unauthenticated") },
+  request: { params: keyParam, body: jsonBody(PreferenceRequest) },
+  responses: { 200: jsonResponse(PreferenceSchema, "The preference"), ...problems("unauthenticated") },
 });
 const deletePreference = createRoute({
   method: "delete",
@@ -76,7 +71,10 @@ const listTokens = createRoute({
   tags: ["me"],
   summary: "Your personal API tokens (never their secrets)",
   security: authenticated,
-  responses: { 200: ok(z.object({ data: z.array(ApiTokenSchema) }), "The tokens"), ...problems("unauthenticated") },
+  responses: {
+    200: jsonResponse(z.object({ data: z.array(ApiTokenSchema) }), "The tokens"),
+    ...problems("unauthenticated"),
+  },
 });
 const createToken = createRoute({
   method: "post",
@@ -84,8 +82,8 @@ const createToken = createRoute({
   tags: ["me"],
   summary: "Create a personal API token; its secret is shown once",
   security: authenticated,
-  request: { body: json(named(apiTokenInput, "CreateTokenRequest")) },
-  responses: { 201: ok(CreatedTokenSchema, "The token, with its secret"), ...problems("unauthenticated") },
+  request: { body: jsonBody(named(apiTokenInput, "CreateTokenRequest")) },
+  responses: { 201: jsonResponse(CreatedTokenSchema, "The token, with its secret"), ...problems("unauthenticated") },
 });
 const revokeToken = createRoute({
   method: "delete",
@@ -103,7 +101,7 @@ const listMyActivities = createRoute({
   summary: "Recent activities across every team and project you can see, newest first (`?verb` filters)",
   security: authenticated,
   request: { query: listQuery.omit({ count: true, sort: true }).extend({ verb: verbQuery }) },
-  responses: { 200: ok(pageOf(ActivitySchema), "A page of activities"), ...problems("unauthenticated") },
+  responses: { 200: jsonResponse(pageOf(ActivitySchema), "A page of activities"), ...problems("unauthenticated") },
 });
 
 export function meRoutes(deps: AppDependencies) {

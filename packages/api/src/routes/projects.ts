@@ -11,7 +11,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { anonymousContext, serviceContext } from "../context.js";
 import type { AppDependencies } from "../env.js";
 import { expectedVersion, IF_MATCH, withEtag } from "../etag.js";
-import { authenticated, problems } from "../openapi.js";
+import { authenticated, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { listOptions, listQuery, pageOf } from "../pagination.js";
 import { router } from "../router.js";
 import { named } from "../schemas.js";
@@ -67,11 +67,6 @@ const projectQuery = listQuery.extend({
     .openapi({ description: "only projects whose name contains this, case-insensitively" }),
 });
 
-const json = <S extends z.ZodType>(schema: S) => ({ content: { "application/json": { schema } }, required: true });
-const ok = <S extends z.ZodType>(schema: S, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const tags = ["projects"];
 
 const listProjects = createRoute({
@@ -81,7 +76,10 @@ const listProjects = createRoute({
   summary: "The team's projects (anyone in the team)",
   security: authenticated,
   request: { params: teamParam, query: projectQuery },
-  responses: { 200: ok(pageOf(ProjectSchema), "A page of projects"), ...problems("unauthenticated", "not_found") },
+  responses: {
+    200: jsonResponse(pageOf(ProjectSchema), "A page of projects"),
+    ...problems("unauthenticated", "not_found"),
+  },
 });
 const createProject = createRoute({
   method: "post",
@@ -91,9 +89,12 @@ const createProject = createRoute({
   security: authenticated,
   request: {
     params: teamParam,
-    body: json(named(projectService.createProjectInput, "CreateProjectRequest")),
+    body: jsonBody(named(projectService.createProjectInput, "CreateProjectRequest")),
   },
-  responses: { 201: ok(ProjectSchema, "The project"), ...problems("unauthenticated", "forbidden", "not_found") },
+  responses: {
+    201: jsonResponse(ProjectSchema, "The project"),
+    ...problems("unauthenticated", "forbidden", "not_found"),
+  },
 });
 const getProject = createRoute({
   method: "get",
@@ -102,7 +103,10 @@ const getProject = createRoute({
   summary: "One project (team members and the project's collaborators)",
   security: authenticated,
   request: { params: idParam },
-  responses: { 200: ok(ProjectSchema, "The project, with its ETag"), ...problems("unauthenticated", "not_found") },
+  responses: {
+    200: jsonResponse(ProjectSchema, "The project, with its ETag"),
+    ...problems("unauthenticated", "not_found"),
+  },
 });
 const updateProject = createRoute({
   method: "patch",
@@ -113,10 +117,10 @@ const updateProject = createRoute({
   description: IF_MATCH,
   request: {
     params: idParam,
-    body: json(named(projectService.updateProjectInput, "UpdateProjectRequest")),
+    body: jsonBody(named(projectService.updateProjectInput, "UpdateProjectRequest")),
   },
   responses: {
-    200: ok(ProjectSchema, "The project, with its new ETag"),
+    200: jsonResponse(ProjectSchema, "The project, with its new ETag"),
     ...problems("unauthenticated", "forbidden", "not_found", "version_conflict"),
   },
 });
@@ -140,7 +144,10 @@ const restoreProject = createRoute({
   summary: "Bring back a deleted project (team admins and owners)",
   security: authenticated,
   request: { params: idParam },
-  responses: { 200: ok(ProjectSchema, "The project"), ...problems("unauthenticated", "forbidden", "not_found") },
+  responses: {
+    200: jsonResponse(ProjectSchema, "The project"),
+    ...problems("unauthenticated", "forbidden", "not_found"),
+  },
 });
 const listCollaborators = createRoute({
   method: "get",
@@ -150,7 +157,7 @@ const listCollaborators = createRoute({
   security: authenticated,
   request: { params: idParam, query: listQuery },
   responses: {
-    200: ok(pageOf(CollaboratorSchema), "A page of collaborators"),
+    200: jsonResponse(pageOf(CollaboratorSchema), "A page of collaborators"),
     ...problems("unauthenticated", "not_found"),
   },
 });
@@ -162,10 +169,10 @@ const addCollaborator = createRoute({
   security: authenticated,
   request: {
     params: idParam,
-    body: json(named(projectService.addCollaboratorInput, "AddCollaboratorRequest")),
+    body: jsonBody(named(projectService.addCollaboratorInput, "AddCollaboratorRequest")),
   },
   responses: {
-    201: ok(CollaboratorSchema, "The new collaborator"),
+    201: jsonResponse(CollaboratorSchema, "The new collaborator"),
     ...problems("unauthenticated", "forbidden", "not_found", "conflict"),
   },
 });
@@ -184,9 +191,9 @@ const createShare = createRoute({
   tags,
   summary: "Create a read-only share link (team admins and owners); its token is shown once",
   security: authenticated,
-  request: { params: idParam, body: json(named(projectService.createShareInput, "CreateShareRequest")) },
+  request: { params: idParam, body: jsonBody(named(projectService.createShareInput, "CreateShareRequest")) },
   responses: {
-    201: ok(CreatedShareSchema, "The share link, with its token"),
+    201: jsonResponse(CreatedShareSchema, "The share link, with its token"),
     ...problems("unauthenticated", "forbidden", "not_found"),
   },
 });
@@ -208,7 +215,10 @@ const getShared = createRoute({
   description: "Public: no bearer token is needed. An unknown, expired or revoked link answers 404.",
   security: [],
   request: { params: tokenParam },
-  responses: { 200: ok(SharedProjectSchema, "The shared project"), ...problems("unauthenticated", "not_found") },
+  responses: {
+    200: jsonResponse(SharedProjectSchema, "The shared project"),
+    ...problems("unauthenticated", "not_found"),
+  },
 });
 
 export function projectsRoutes(deps: AppDependencies) {

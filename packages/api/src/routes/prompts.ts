@@ -2,7 +2,7 @@ import { promptSchemas, promptService, type prompts } from "@groundwork/domain";
 import { createRoute, z } from "@hono/zod-openapi";
 import { serviceContext } from "../context.js";
 import type { AppDependencies } from "../env.js";
-import { authenticated, problems } from "../openapi.js";
+import { authenticated, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { listOptions, listQuery, pageOf } from "../pagination.js";
 import { router } from "../router.js";
 import { named } from "../schemas.js";
@@ -11,11 +11,6 @@ const PromptSchema = named(promptSchemas.select, "Prompt", "A reusable prompt of
 
 const idParam = z.object({ id: z.uuid() });
 const teamParam = z.object({ teamId: z.uuid() });
-const json = <S extends z.ZodType>(schema: S) => ({ content: { "application/json": { schema } }, required: true });
-const ok = <S extends z.ZodType>(schema: S, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const tags = ["prompts"];
 const SORTABLE = ["createdAt", "updatedAt", "title"];
 
@@ -26,7 +21,10 @@ const listTeamPrompts = createRoute({
   summary: "The team's prompts, team-wide and per project (`?sort` by createdAt, updatedAt, title; newest first)",
   security: authenticated,
   request: { params: teamParam, query: listQuery },
-  responses: { 200: ok(pageOf(PromptSchema), "A page of prompts"), ...problems("unauthenticated", "not_found") },
+  responses: {
+    200: jsonResponse(pageOf(PromptSchema), "A page of prompts"),
+    ...problems("unauthenticated", "not_found"),
+  },
 });
 const createPrompt = createRoute({
   method: "post",
@@ -34,8 +32,11 @@ const createPrompt = createRoute({
   tags,
   summary: "Create a prompt; projectId ties it to a project of the team",
   security: authenticated,
-  request: { params: teamParam, body: json(named(promptService.createPromptInput, "CreatePromptRequest")) },
-  responses: { 201: ok(PromptSchema, "The prompt"), ...problems("unauthenticated", "forbidden", "not_found") },
+  request: { params: teamParam, body: jsonBody(named(promptService.createPromptInput, "CreatePromptRequest")) },
+  responses: {
+    201: jsonResponse(PromptSchema, "The prompt"),
+    ...problems("unauthenticated", "forbidden", "not_found"),
+  },
 });
 const listProjectPrompts = createRoute({
   method: "get",
@@ -44,7 +45,10 @@ const listProjectPrompts = createRoute({
   summary: "The prompts tied to the project (`?sort` by createdAt, updatedAt, title; newest first)",
   security: authenticated,
   request: { params: idParam, query: listQuery },
-  responses: { 200: ok(pageOf(PromptSchema), "A page of prompts"), ...problems("unauthenticated", "not_found") },
+  responses: {
+    200: jsonResponse(pageOf(PromptSchema), "A page of prompts"),
+    ...problems("unauthenticated", "not_found"),
+  },
 });
 const getPrompt = createRoute({
   method: "get",
@@ -53,7 +57,7 @@ const getPrompt = createRoute({
   summary: "One prompt",
   security: authenticated,
   request: { params: idParam },
-  responses: { 200: ok(PromptSchema, "The prompt"), ...problems("unauthenticated", "not_found") },
+  responses: { 200: jsonResponse(PromptSchema, "The prompt"), ...problems("unauthenticated", "not_found") },
 });
 const updatePrompt = createRoute({
   method: "patch",
@@ -61,8 +65,11 @@ const updatePrompt = createRoute({
   tags,
   summary: "Change a prompt (team members and up)",
   security: authenticated,
-  request: { params: idParam, body: json(named(promptService.updatePromptInput, "UpdatePromptRequest")) },
-  responses: { 200: ok(PromptSchema, "The prompt"), ...problems("unauthenticated", "forbidden", "not_found") },
+  request: { params: idParam, body: jsonBody(named(promptService.updatePromptInput, "UpdatePromptRequest")) },
+  responses: {
+    200: jsonResponse(PromptSchema, "The prompt"),
+    ...problems("unauthenticated", "forbidden", "not_found"),
+  },
 });
 const deletePrompt = createRoute({
   method: "delete",

@@ -10,7 +10,7 @@ import {
 import { createRoute, z } from "@hono/zod-openapi";
 import { serviceContext } from "../context.js";
 import type { AppDependencies } from "../env.js";
-import { authenticated, problems } from "../openapi.js";
+import { authenticated, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { listOptions, listQuery, pageOf } from "../pagination.js";
 import { router } from "../router.js";
 import { jsonPresentValue, named } from "../schemas.js";
@@ -65,14 +65,6 @@ const itemListQuery = listQuery.extend({
   status: commaList(queueItemStatuses, "only items with one of these statuses"),
 });
 
-const json = <S extends z.ZodType>(schema: S, required = true) => ({
-  content: { "application/json": { schema } },
-  required,
-});
-const ok = <S extends z.ZodType>(schema: S, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const tags = ["queues"];
 
 const listQueues = createRoute({
@@ -82,7 +74,10 @@ const listQueues = createRoute({
   summary: "The project's queues (`?sort` by name, createdAt, updatedAt; by name)",
   security: authenticated,
   request: { params: idParam, query: listQuery },
-  responses: { 200: ok(pageOf(QueueSchema), "A page of queues"), ...problems("unauthenticated", "not_found") },
+  responses: {
+    200: jsonResponse(pageOf(QueueSchema), "A page of queues"),
+    ...problems("unauthenticated", "not_found"),
+  },
 });
 const createQueue = createRoute({
   method: "post",
@@ -90,9 +85,9 @@ const createQueue = createRoute({
   tags,
   summary: "Create a queue (team admins); names are unique per project",
   security: authenticated,
-  request: { params: idParam, body: json(named(queueService.createQueueInput, "CreateQueueRequest")) },
+  request: { params: idParam, body: jsonBody(named(queueService.createQueueInput, "CreateQueueRequest")) },
   responses: {
-    201: ok(QueueSchema, "The queue"),
+    201: jsonResponse(QueueSchema, "The queue"),
     ...problems("unauthenticated", "forbidden", "not_found", "conflict"),
   },
 });
@@ -103,7 +98,7 @@ const getQueue = createRoute({
   summary: "One queue",
   security: authenticated,
   request: { params: idParam },
-  responses: { 200: ok(QueueSchema, "The queue"), ...problems("unauthenticated", "not_found") },
+  responses: { 200: jsonResponse(QueueSchema, "The queue"), ...problems("unauthenticated", "not_found") },
 });
 const updateQueue = createRoute({
   method: "patch",
@@ -111,9 +106,9 @@ const updateQueue = createRoute({
   tags,
   summary: "Change a queue (team admins); `status: paused` stops handing out items, `active` resumes",
   security: authenticated,
-  request: { params: idParam, body: json(named(queueService.updateQueueInput, "UpdateQueueRequest")) },
+  request: { params: idParam, body: jsonBody(named(queueService.updateQueueInput, "UpdateQueueRequest")) },
   responses: {
-    200: ok(QueueSchema, "The queue"),
+    200: jsonResponse(QueueSchema, "The queue"),
     ...problems("unauthenticated", "forbidden", "not_found", "conflict"),
   },
 });
@@ -133,7 +128,10 @@ const queueStats = createRoute({
   summary: "Counts by status, mean processing time and throughput",
   security: authenticated,
   request: { params: idParam },
-  responses: { 200: ok(QueueStatsSchema, "The queue's statistics"), ...problems("unauthenticated", "not_found") },
+  responses: {
+    200: jsonResponse(QueueStatsSchema, "The queue's statistics"),
+    ...problems("unauthenticated", "not_found"),
+  },
 });
 const listItems = createRoute({
   method: "get",
@@ -142,7 +140,10 @@ const listItems = createRoute({
   summary: "The queue's items, by priority then enqueue time (`?sort` by priority, enqueuedAt, createdAt, status)",
   security: authenticated,
   request: { params: idParam, query: itemListQuery },
-  responses: { 200: ok(pageOf(QueueItemSchema), "A page of items"), ...problems("unauthenticated", "not_found") },
+  responses: {
+    200: jsonResponse(pageOf(QueueItemSchema), "A page of items"),
+    ...problems("unauthenticated", "not_found"),
+  },
 });
 const enqueue = createRoute({
   method: "post",
@@ -150,9 +151,9 @@ const enqueue = createRoute({
   tags,
   summary: "Enqueue a ticket or task of the queue's project; one already live in this queue is a conflict",
   security: authenticated,
-  request: { params: idParam, body: json(named(queueService.enqueueInput, "EnqueueRequest")) },
+  request: { params: idParam, body: jsonBody(named(queueService.enqueueInput, "EnqueueRequest")) },
   responses: {
-    201: ok(QueueItemSchema, "The item"),
+    201: jsonResponse(QueueItemSchema, "The item"),
     ...problems("unauthenticated", "forbidden", "not_found", "conflict"),
   },
 });
@@ -162,9 +163,9 @@ const claim = createRoute({
   tags,
   summary: "Claim the next item: agents for themselves, people with write access for `agentId`",
   security: authenticated,
-  request: { params: idParam, body: json(named(queueService.claimInput, "ClaimRequest"), false) },
+  request: { params: idParam, body: jsonBody(named(queueService.claimInput, "ClaimRequest"), false) },
   responses: {
-    200: ok(QueueItemSchema, "The claimed item, in progress with a lease"),
+    200: jsonResponse(QueueItemSchema, "The claimed item, in progress with a lease"),
     204: { description: "Nothing to claim: the queue is empty, paused or at maxParallel" },
     ...problems("unauthenticated", "forbidden", "not_found"),
   },
@@ -177,7 +178,7 @@ const heartbeat = createRoute({
   security: authenticated,
   request: { params: idParam },
   responses: {
-    200: ok(QueueItemSchema, "The item, with its new lease"),
+    200: jsonResponse(QueueItemSchema, "The item, with its new lease"),
     ...problems("unauthenticated", "forbidden", "not_found", "conflict"),
   },
 });
@@ -187,9 +188,9 @@ const complete = createRoute({
   tags,
   summary: "Complete the item, closing its ticket or completing its task, and record costs, all at once",
   security: authenticated,
-  request: { params: idParam, body: json(CompleteItemRequest, false) },
+  request: { params: idParam, body: jsonBody(CompleteItemRequest, false) },
   responses: {
-    200: ok(QueueItemSchema, "The completed item"),
+    200: jsonResponse(QueueItemSchema, "The completed item"),
     ...problems("unauthenticated", "forbidden", "not_found", "conflict"),
   },
 });
@@ -199,9 +200,9 @@ const fail = createRoute({
   tags,
   summary: "Fail the attempt: queued again while attempts remain, dead after maxAttempts",
   security: authenticated,
-  request: { params: idParam, body: json(named(queueService.failItemInput, "FailQueueItemRequest")) },
+  request: { params: idParam, body: jsonBody(named(queueService.failItemInput, "FailQueueItemRequest")) },
   responses: {
-    200: ok(QueueItemSchema, "The item, queued again or dead"),
+    200: jsonResponse(QueueItemSchema, "The item, queued again or dead"),
     ...problems("unauthenticated", "forbidden", "not_found", "conflict"),
   },
 });
@@ -213,7 +214,7 @@ const cancel = createRoute({
   security: authenticated,
   request: { params: idParam },
   responses: {
-    200: ok(QueueItemSchema, "The cancelled item"),
+    200: jsonResponse(QueueItemSchema, "The cancelled item"),
     ...problems("unauthenticated", "forbidden", "not_found", "conflict"),
   },
 });

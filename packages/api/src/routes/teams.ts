@@ -11,7 +11,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { serviceContext } from "../context.js";
 import type { AppDependencies } from "../env.js";
 import { expectedVersion, IF_MATCH, withEtag } from "../etag.js";
-import { authenticated, problems } from "../openapi.js";
+import { authenticated, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { listOptions, listQuery, pageOf } from "../pagination.js";
 import { router } from "../router.js";
 import { jsonPresentValue, named } from "../schemas.js";
@@ -47,11 +47,6 @@ const auditLogQuery = listQuery.omit({ sort: true }).extend({
   to: z.coerce.date().optional().openapi({ description: "ISO-8601; changes before this time" }),
 });
 
-const json = <S extends z.ZodType>(schema: S) => ({ content: { "application/json": { schema } }, required: true });
-const ok = <S extends z.ZodType>(schema: S, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const tags = ["teams"];
 
 const listTeams = createRoute({
@@ -61,7 +56,7 @@ const listTeams = createRoute({
   summary: "The teams you belong to (an agent: its own team)",
   security: authenticated,
   request: { query: listQuery },
-  responses: { 200: ok(pageOf(TeamSchema), "A page of teams"), ...problems("unauthenticated") },
+  responses: { 200: jsonResponse(pageOf(TeamSchema), "A page of teams"), ...problems("unauthenticated") },
 });
 const createTeam = createRoute({
   method: "post",
@@ -69,8 +64,8 @@ const createTeam = createRoute({
   tags,
   summary: "Create a team; you become its owner",
   security: authenticated,
-  request: { body: json(named(teamService.createTeamInput, "CreateTeamRequest")) },
-  responses: { 201: ok(TeamSchema, "The team"), ...problems("unauthenticated", "forbidden", "conflict") },
+  request: { body: jsonBody(named(teamService.createTeamInput, "CreateTeamRequest")) },
+  responses: { 201: jsonResponse(TeamSchema, "The team"), ...problems("unauthenticated", "forbidden", "conflict") },
 });
 const getTeam = createRoute({
   method: "get",
@@ -79,7 +74,7 @@ const getTeam = createRoute({
   summary: "One team",
   security: authenticated,
   request: { params: teamParam },
-  responses: { 200: ok(TeamSchema, "The team"), ...problems("unauthenticated", "not_found") },
+  responses: { 200: jsonResponse(TeamSchema, "The team"), ...problems("unauthenticated", "not_found") },
 });
 const updateTeam = createRoute({
   method: "patch",
@@ -88,9 +83,9 @@ const updateTeam = createRoute({
   summary: "Rename a team or change its slug (admins and owners)",
   security: authenticated,
   description: IF_MATCH,
-  request: { params: teamParam, body: json(named(teamService.updateTeamInput, "UpdateTeamRequest")) },
+  request: { params: teamParam, body: jsonBody(named(teamService.updateTeamInput, "UpdateTeamRequest")) },
   responses: {
-    200: ok(TeamSchema, "The team, with its new ETag"),
+    200: jsonResponse(TeamSchema, "The team, with its new ETag"),
     ...problems("unauthenticated", "forbidden", "not_found", "conflict", "version_conflict"),
   },
 });
@@ -114,7 +109,10 @@ const listMembers = createRoute({
   summary: "The team's members, with their names and emails",
   security: authenticated,
   request: { params: teamParam, query: memberQuery },
-  responses: { 200: ok(pageOf(MemberSchema), "A page of members"), ...problems("unauthenticated", "not_found") },
+  responses: {
+    200: jsonResponse(pageOf(MemberSchema), "A page of members"),
+    ...problems("unauthenticated", "not_found"),
+  },
 });
 const addMember = createRoute({
   method: "post",
@@ -122,9 +120,9 @@ const addMember = createRoute({
   tags,
   summary: "Add a person by email or user id (admins and owners; only owners add owners)",
   security: authenticated,
-  request: { params: teamParam, body: json(named(teamService.addMemberInput, "AddMemberRequest")) },
+  request: { params: teamParam, body: jsonBody(named(teamService.addMemberInput, "AddMemberRequest")) },
   responses: {
-    201: ok(MemberSchema, "The new member"),
+    201: jsonResponse(MemberSchema, "The new member"),
     ...problems("unauthenticated", "forbidden", "not_found", "conflict"),
   },
 });
@@ -134,9 +132,9 @@ const updateMember = createRoute({
   tags,
   summary: "Change a member's role (owners manage owners; the last owner stays one)",
   security: authenticated,
-  request: { params: memberParam, body: json(named(teamService.updateMemberInput, "UpdateMemberRequest")) },
+  request: { params: memberParam, body: jsonBody(named(teamService.updateMemberInput, "UpdateMemberRequest")) },
   responses: {
-    200: ok(MemberSchema, "The member"),
+    200: jsonResponse(MemberSchema, "The member"),
     ...problems("unauthenticated", "forbidden", "not_found", "conflict"),
   },
 });
@@ -159,7 +157,7 @@ const getSetting = createRoute({
   summary: "One team setting",
   security: authenticated,
   request: { params: settingParam },
-  responses: { 200: ok(SettingSchema, "The setting"), ...problems("unauthenticated", "not_found") },
+  responses: { 200: jsonResponse(SettingSchema, "The setting"), ...problems("unauthenticated", "not_found") },
 });
 const putSetting = createRoute({
   method: "put",
@@ -167,8 +165,11 @@ const putSetting = createRoute({
   tags,
   summary: "Set a team setting to any JSON value (admins and owners)",
   security: authenticated,
-  request: { params: settingParam, body: json(SettingRequestSchema) },
-  responses: { 200: ok(SettingSchema, "The setting"), ...problems("unauthenticated", "forbidden", "not_found") },
+  request: { params: settingParam, body: jsonBody(SettingRequestSchema) },
+  responses: {
+    200: jsonResponse(SettingSchema, "The setting"),
+    ...problems("unauthenticated", "forbidden", "not_found"),
+  },
 });
 const listAuditLogs = createRoute({
   method: "get",
@@ -178,7 +179,7 @@ const listAuditLogs = createRoute({
   security: authenticated,
   request: { params: teamParam, query: auditLogQuery },
   responses: {
-    200: ok(pageOf(AuditLogSchema), "A page of audit rows"),
+    200: jsonResponse(pageOf(AuditLogSchema), "A page of audit rows"),
     ...problems("unauthenticated", "forbidden", "not_found"),
   },
 });

@@ -11,7 +11,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { serviceContext } from "../context.js";
 import type { AppDependencies } from "../env.js";
 import { expectedVersion, IF_MATCH, withEtag } from "../etag.js";
-import { authenticated, problems } from "../openapi.js";
+import { authenticated, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { listOptions, listQuery, pageOf } from "../pagination.js";
 import { router } from "../router.js";
 import { named } from "../schemas.js";
@@ -49,11 +49,6 @@ const ticketQuery = z.object({
   include: z.enum(["tasks"]).optional().openapi({ description: "`tasks` adds the ticket's tasks, in order" }),
 });
 
-const json = <S extends z.ZodType>(schema: S) => ({ content: { "application/json": { schema } }, required: true });
-const ok = <S extends z.ZodType>(schema: S, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
 const tags = ["tickets"];
 
 const listTickets = createRoute({
@@ -64,7 +59,7 @@ const listTickets = createRoute({
   security: authenticated,
   request: { params: idParam, query: ticketListQuery },
   responses: {
-    200: ok(pageOf(TicketSchema), "A page of tickets"),
+    200: jsonResponse(pageOf(TicketSchema), "A page of tickets"),
     ...problems("unauthenticated", "not_found"),
   },
 });
@@ -74,9 +69,9 @@ const createTicket = createRoute({
   tags,
   summary: "Create a ticket with the project's next number",
   security: authenticated,
-  request: { params: idParam, body: json(named(ticketService.createTicketInput, "CreateTicketRequest")) },
+  request: { params: idParam, body: jsonBody(named(ticketService.createTicketInput, "CreateTicketRequest")) },
   responses: {
-    201: ok(TicketSchema, "The ticket"),
+    201: jsonResponse(TicketSchema, "The ticket"),
     ...problems("unauthenticated", "forbidden", "not_found"),
   },
 });
@@ -87,7 +82,7 @@ const getTicket = createRoute({
   summary: "One ticket, with its tasks on `?include=tasks`",
   security: authenticated,
   request: { params: idParam, query: ticketQuery },
-  responses: { 200: ok(TicketWithTasksSchema, "The ticket"), ...problems("unauthenticated", "not_found") },
+  responses: { 200: jsonResponse(TicketWithTasksSchema, "The ticket"), ...problems("unauthenticated", "not_found") },
 });
 const updateTicket = createRoute({
   method: "patch",
@@ -96,9 +91,9 @@ const updateTicket = createRoute({
   summary: "Change a ticket; setting one assignee clears the other",
   security: authenticated,
   description: IF_MATCH,
-  request: { params: idParam, body: json(named(ticketService.updateTicketInput, "UpdateTicketRequest")) },
+  request: { params: idParam, body: jsonBody(named(ticketService.updateTicketInput, "UpdateTicketRequest")) },
   responses: {
-    200: ok(TicketSchema, "The ticket, with its new ETag"),
+    200: jsonResponse(TicketSchema, "The ticket, with its new ETag"),
     ...problems("unauthenticated", "forbidden", "not_found", "version_conflict"),
   },
 });
@@ -122,7 +117,7 @@ const listTasks = createRoute({
   summary: "The ticket's tasks, in order (`?sort` by orderIndex, createdAt, updatedAt, status)",
   security: authenticated,
   request: { params: idParam, query: listQuery },
-  responses: { 200: ok(pageOf(TaskSchema), "A page of tasks"), ...problems("unauthenticated", "not_found") },
+  responses: { 200: jsonResponse(pageOf(TaskSchema), "A page of tasks"), ...problems("unauthenticated", "not_found") },
 });
 const createTasks = createRoute({
   method: "post",
@@ -130,9 +125,9 @@ const createTasks = createRoute({
   tags,
   summary: "Create one task, or an array of them all or none; without orderIndex a task goes last",
   security: authenticated,
-  request: { params: idParam, body: json(CreateTasksRequest) },
+  request: { params: idParam, body: jsonBody(CreateTasksRequest) },
   responses: {
-    201: ok(z.union([TaskSchema, z.array(TaskSchema)]), "The task, or the tasks in the order given"),
+    201: jsonResponse(z.union([TaskSchema, z.array(TaskSchema)]), "The task, or the tasks in the order given"),
     ...problems("unauthenticated", "forbidden", "not_found"),
   },
 });
@@ -142,9 +137,9 @@ const reorderTasks = createRoute({
   tags,
   summary: "Put the ticket's tasks in this order; the list names each task exactly once",
   security: authenticated,
-  request: { params: idParam, body: json(named(ticketService.reorderTasksInput, "ReorderTasksRequest")) },
+  request: { params: idParam, body: jsonBody(named(ticketService.reorderTasksInput, "ReorderTasksRequest")) },
   responses: {
-    200: ok(z.array(TaskSchema), "The tasks, in their new order"),
+    200: jsonResponse(z.array(TaskSchema), "The tasks, in their new order"),
     ...problems("unauthenticated", "forbidden", "not_found"),
   },
 });
@@ -154,8 +149,8 @@ const updateTask = createRoute({
   tags,
   summary: "Change a task; done and status follow each other (done ⇔ completed)",
   security: authenticated,
-  request: { params: idParam, body: json(named(ticketService.updateTaskInput, "UpdateTaskRequest")) },
-  responses: { 200: ok(TaskSchema, "The task"), ...problems("unauthenticated", "forbidden", "not_found") },
+  request: { params: idParam, body: jsonBody(named(ticketService.updateTaskInput, "UpdateTaskRequest")) },
+  responses: { 200: jsonResponse(TaskSchema, "The task"), ...problems("unauthenticated", "forbidden", "not_found") },
 });
 const deleteTask = createRoute({
   method: "delete",
