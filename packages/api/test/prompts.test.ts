@@ -16,7 +16,7 @@ type PromptBody = {
   tags?: string[];
   projectId?: string | null;
 };
-type ListQuery = { limit?: string; cursor?: string; count?: "true"; sort?: string };
+type ListQuery = { limit?: string; cursor?: string; count?: "true"; sort?: string; tag?: string };
 
 let slugs = 0;
 const slug = () => `prompts-${process.pid}-${++slugs}`;
@@ -100,6 +100,8 @@ describe.each(testDialects())("prompts over HTTP on $name", (dialect) => {
 
     const changed = await m.patch(teamWide.id, { content: "Review carefully.", tags: ["review", "strict"] });
     expect(changed).toMatchObject({ title: "Reviewer", content: "Review carefully.", tags: ["review", "strict"] });
+    expect((await v.team(teamId, { tag: "strict" })).data.map((p) => p.id)).toEqual([teamWide.id]);
+    expect((await v.team(teamId, { tag: "nothing" })).data).toEqual([]);
     await m.patch(teamWide.id, { content: "Review carefully." }); // unchanged: not audited
     expect(await m.patch(scoped.id, { projectId: null })).toMatchObject({ projectId: null });
     expect((await v.project(projectId)).data).toEqual([]);

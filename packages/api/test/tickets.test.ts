@@ -35,6 +35,7 @@ type ListQuery = {
   status?: string;
   priority?: string;
   assignee?: string;
+  tag?: string;
   sort?: string;
   limit?: string;
   cursor?: string;
@@ -183,12 +184,18 @@ describe.each(testDialects())("tickets and tasks over HTTP on $name", (dialect) 
     expect(project.version).toBe(1);
   });
 
-  it("filters by status, priority and assignee, sorts, and pages with a cursor", async () => {
+  it("filters by status, priority, assignee and tag, sorts, and pages with a cursor", async () => {
     const { teamId, projectId } = await freshProject();
     const bot = await api.agent(teamId);
     const o = as(owner);
-    const a = await o.create(projectId, { title: "A", status: "open", priority: "low" });
-    const b = await o.create(projectId, { title: "B", status: "closed", priority: "high", assigneeUserId: member.id });
+    const a = await o.create(projectId, { title: "A", status: "open", priority: "low", tags: ["bug", "ui"] });
+    const b = await o.create(projectId, {
+      title: "B",
+      status: "closed",
+      priority: "high",
+      assigneeUserId: member.id,
+      tags: ["ui"],
+    });
     const c = await o.create(projectId, { title: "C", status: "in_progress", priority: "urgent" });
     const d = await o.create(projectId, { title: "D", status: "open", priority: "high", assigneeAgentId: bot.id });
     const e = await as(bot).create(projectId, { title: "E", priority: "normal" });
@@ -204,6 +211,9 @@ describe.each(testDialects())("tickets and tasks over HTTP on $name", (dialect) 
     expect(await ids({ assignee: member.id })).toEqual(["B"]);
     expect(await ids({ assignee: bot.id })).toEqual(["D"]);
     expect(await ids({ assignee: outsider.id })).toEqual([]);
+    expect(await ids({ tag: "ui", sort: "number" })).toEqual(["A", "B"]);
+    expect(await ids({ tag: "bug" })).toEqual(["A"]);
+    expect(await ids({ tag: "none" })).toEqual([]);
     expect(await ids({ sort: "-createdAt" })).toEqual(["E", "D", "C", "B", "A"]);
     expect((await ids({ sort: "status,number" }))[0]).toBe("B");
 

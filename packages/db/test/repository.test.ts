@@ -95,6 +95,25 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     expect(await titles({ where: { ...base, score: null } })).toEqual([0, 2, 4, 6, 8]);
     expect(await titles({ where: { ...base, score: { isNull: false } } })).toEqual([1, 3, 5, 7, 9]);
     expect(await itemRepo.count({ ...base, status: "active" })).toBe(3);
+
+    // JSON arrays: `contains` finds rows whose array holds the element, on both dialects.
+    const labelled = await itemRepo.createMany([
+      { ownerId: owner.id, title: "L1", labels: ["red", "blue"] },
+      { ownerId: owner.id, title: "L2", labels: ["blue"] },
+      { ownerId: owner.id, title: "L3", labels: ["Red", 'it\'s "quoted"'] },
+    ]);
+    const having = async (label: string) =>
+      (await itemRepo.list({ where: { ...base, labels: { contains: label } }, sort: "title" })).data.map(
+        (r) => r.title,
+      );
+    expect(await having("blue")).toEqual(["L1", "L2"]);
+    expect(await having("red")).toEqual(["L1"]);
+    expect(await having('it\'s "quoted"')).toEqual(["L3"]);
+    expect(await having("green")).toEqual([]);
+    expect(labelled).toHaveLength(3);
+    await expect(itemRepo.list({ where: { title: { contains: "x" } as never } })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
     await expect(itemRepo.list({ where: { nope: 1 } as never })).rejects.toBeInstanceOf(ValidationError);
   });
 

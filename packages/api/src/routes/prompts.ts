@@ -13,6 +13,9 @@ const idParam = z.object({ id: z.uuid() });
 const teamParam = z.object({ teamId: z.uuid() });
 const tags = ["prompts"];
 const SORTABLE = ["createdAt", "updatedAt", "title"];
+const promptListQuery = listQuery.extend({
+  tag: z.string().trim().min(1).max(64).optional().openapi({ description: "only prompts carrying this tag" }),
+});
 
 const listTeamPrompts = createRoute({
   method: "get",
@@ -20,7 +23,7 @@ const listTeamPrompts = createRoute({
   tags,
   summary: "The team's prompts, team-wide and per project (`?sort` by createdAt, updatedAt, title; newest first)",
   security: authenticated,
-  request: { params: teamParam, query: listQuery },
+  request: { params: teamParam, query: promptListQuery },
   responses: {
     200: jsonResponse(pageOf(PromptSchema), "A page of prompts"),
     ...problems("unauthenticated", "not_found"),
@@ -44,7 +47,7 @@ const listProjectPrompts = createRoute({
   tags,
   summary: "The prompts tied to the project (`?sort` by createdAt, updatedAt, title; newest first)",
   security: authenticated,
-  request: { params: idParam, query: listQuery },
+  request: { params: idParam, query: promptListQuery },
   responses: {
     200: jsonResponse(pageOf(PromptSchema), "A page of prompts"),
     ...problems("unauthenticated", "not_found"),
@@ -84,7 +87,8 @@ const deletePrompt = createRoute({
 export function promptsRoutes(deps: AppDependencies) {
   return router()
     .openapi(listTeamPrompts, async (c) => {
-      const options = listOptions<typeof prompts>(c.req.valid("query"), SORTABLE, "-createdAt");
+      const query = c.req.valid("query");
+      const options = { ...listOptions<typeof prompts>(query, SORTABLE, "-createdAt"), tag: query.tag };
       const ctx = serviceContext(c, deps);
       return c.json(await promptService.listTeamPrompts(ctx, c.req.valid("param").teamId, options), 200);
     })
@@ -95,7 +99,8 @@ export function promptsRoutes(deps: AppDependencies) {
       ),
     )
     .openapi(listProjectPrompts, async (c) => {
-      const options = listOptions<typeof prompts>(c.req.valid("query"), SORTABLE, "-createdAt");
+      const query = c.req.valid("query");
+      const options = { ...listOptions<typeof prompts>(query, SORTABLE, "-createdAt"), tag: query.tag };
       return c.json(
         await promptService.listProjectPrompts(serviceContext(c, deps), c.req.valid("param").id, options),
         200,

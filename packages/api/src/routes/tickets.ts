@@ -44,6 +44,7 @@ const ticketListQuery = listQuery.extend({
   status: commaList(ticketStatuses, "only tickets with one of these statuses"),
   priority: commaList(ticketPriorities, "only tickets with one of these priorities"),
   assignee: z.uuid().optional().openapi({ description: "only tickets assigned to this user or agent" }),
+  tag: z.string().trim().min(1).max(64).optional().openapi({ description: "only tickets carrying this tag" }),
 });
 const ticketQuery = z.object({
   include: z.enum(["tasks"]).optional().openapi({ description: "`tasks` adds the ticket's tasks, in order" }),
@@ -178,6 +179,7 @@ export function ticketsRoutes(deps: AppDependencies) {
         status: split(query.status),
         priority: split(query.priority),
         assignee: query.assignee,
+        tag: query.tag,
       });
       return c.json(page, 200);
     })

@@ -18,7 +18,7 @@ import { NotFoundError, ValidationError, VersionConflictError } from "../errors/
 import type { AnyTable, InsertOf, RowOf } from "../schema/table.js";
 import { validationSchemas } from "../schema/validation.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
-import { allOf, compileWhere, type Where } from "./where.js";
+import { allOf, compileWhere, type Where, type WhereContext } from "./where.js";
 
 export type { Condition, Where } from "./where.js";
 
@@ -114,6 +114,8 @@ export class Repository<T extends AnyTable> {
   private readonly name: string;
   /** SQL names of the uuid columns, whose filter values must be UUIDs. */
   private readonly uuidKeys: Set<string>;
+  /** Properties of the JSON columns. */
+  private readonly jsonKeys: Set<string>;
 
   constructor(
     private readonly session: Session,
@@ -123,6 +125,11 @@ export class Repository<T extends AnyTable> {
     this.columns = getTableColumns(this.table) as Record<string, PgColumn>;
     this.keyColumns = [...definition.info.primaryKey];
     this.name = definition.name;
+    this.jsonKeys = new Set(
+      Object.entries(definition.info.columns)
+        .filter(([, c]) => c.kind === "json")
+        .map(([key]) => key),
+    );
     this.uuidKeys = new Set(
       Object.values(definition.info.columns)
         .filter((c) => c.kind === "uuid")
@@ -417,6 +424,21 @@ export class Repository<T extends AnyTable> {
     return sql`${sql.placeholder(name)}`;
   }
 
+  private whereContext(bound: Values): WhereContext {
+    let n = 0;
+    return {
+      columns: this.columns,
+      bind: this.binder(bound),
+      bindRaw: (value) => {
+        const name = `j${n++}`;
+        bound[name] = value;
+        return sql`${sql.placeholder(name)}`;
+      },
+      dialect: this.session.dialect,
+      jsonKeys: this.jsonKeys,
+    };
+  }
+
   private binder(bound: Values) {
     let n = 0;
     return (column: Column, value: unknown) => {
@@ -431,7 +453,7 @@ export class Repository<T extends AnyTable> {
   }
 
   private filter(where: Where<Row<T>> | undefined, deleted: Deleted | undefined, bound: Values, shape: string[]) {
-    const parts = compileWhere(where as Values | undefined, this.columns, this.binder(bound), shape);
+    const parts = compileWhere(where as Values | undefined, this.whereContext(bound), shape);
     if (this.definition.info.softDelete) {
       const mode = deleted ?? "exclude";
       if (mode === "exclude") parts.push(isNull(this.columnOf("deletedAt")));
@@ -636,7 +658,7 @@ export class Repository<T extends AnyTable> {
         throw new ValidationError([{ path: [k], message: "a key value is required" }]);
       }
     }
-    return allOf(compileWhere(where, this.columns, this.binder(bound), shape)) as SQL;
+    return allOf(compileWhere(where, this.whereContext(bound), shape)) as SQL;
   }
 
   private versionIs(expected: number, bound: Values): SQL {

@@ -31,6 +31,8 @@ export interface Condition<V> {
   like?: string;
   /** `true`: the column is null; `false`: it is not. */
   isNull?: boolean;
+  /** JSON array columns: the array holds this element. */
+  contains?: V extends readonly (infer E)[] ? E : never;
 }
 
 /** A filter on a row's columns: a plain value means equality, `null` means "is null". */
@@ -38,7 +40,7 @@ export type Where<Row> = {
   [K in keyof Row]?: NonNullable<Row[K]> | null | Condition<NonNullable<Row[K]>>;
 };
 
-const OPERATORS = new Set(["eq", "ne", "lt", "lte", "gt", "gte", "in", "notIn", "like", "isNull"]);
+const OPERATORS = new Set(["eq", "ne", "lt", "lte", "gt", "gte", "in", "notIn", "like", "isNull", "contains"]);
 
 function isCondition(value: unknown): value is Condition<unknown> {
   if (value === null || typeof value !== "object" || value instanceof Date || Array.isArray(value)) return false;
@@ -50,12 +52,23 @@ function isCondition(value: unknown): value is Condition<unknown> {
  * Compiles a `Where` into SQL with placeholders, so one prepared statement serves every call of
  * the same shape. `bind` registers a value and returns its placeholder.
  */
+export interface WhereContext {
+  columns: Record<string, Column>;
+  /** Registers a value, encoded as the column stores it, and returns its placeholder. */
+  bind: (column: Column, value: unknown) => SQL;
+  /** Registers a value as it is (for values that are not whole column values) and returns its placeholder. */
+  bindRaw: (value: unknown) => SQL;
+  dialect: "sqlite" | "postgres";
+  /** Properties of JSON columns, the only ones `contains` applies to. */
+  jsonKeys: ReadonlySet<string>;
+}
+
 export function compileWhere(
   where: Record<string, unknown> | undefined,
-  columns: Record<string, Column>,
-  bind: (column: Column, value: unknown) => SQL,
+  context: WhereContext,
   shape: string[],
 ): SQL[] {
+  const { columns, bind } = context;
   if (!where) return [];
   const parts: SQL[] = [];
   for (const [key, value] of Object.entries(where)) {
@@ -75,21 +88,24 @@ export function compileWhere(
     for (const [op, operand] of Object.entries(value)) {
       if (operand === undefined) continue;
       shape.push(`${key}:${op}${Array.isArray(operand) ? operand.length : ""}`);
-      parts.push(compileOperator(key, column, op, operand, bind));
+      parts.push(compileOperator(key, column, op, operand, context));
     }
   }
   return parts;
 }
 
-function compileOperator(
-  key: string,
-  column: Column,
-  op: string,
-  operand: unknown,
-  bind: (column: Column, value: unknown) => SQL,
-): SQL {
+function compileOperator(key: string, column: Column, op: string, operand: unknown, context: WhereContext): SQL {
+  const { bind, bindRaw } = context;
   const invalid = (message: string) => new ValidationError([{ path: ["where", key, op], message }]);
   switch (op) {
+    case "contains": {
+      if (!context.jsonKeys.has(key)) throw invalid("contains applies to JSON array columns only");
+      if (operand === null || typeof operand === "object") throw invalid("expected a string, number or boolean");
+      // SQLite walks the array; PostgreSQL asks jsonb containment, which a GIN index can serve.
+      return context.dialect === "sqlite"
+        ? sql`exists (select 1 from json_each(${column}) where json_each.value = ${bindRaw(operand)})`
+        : sql`${column} @> ${bindRaw(JSON.stringify([operand]))}::jsonb`;
+    }
     case "isNull":
       if (typeof operand !== "boolean") throw invalid("expected true or false");
       return operand ? isNull(column) : isNotNull(column);

@@ -81,16 +81,22 @@ async function promptAccess(db: Session, ctx: ServiceContext, promptId: string, 
 
 // ---------------------------------------------------------------- prompts
 
+/** List options, and `tag`: only prompts carrying it. */
+export type PromptListQuery = PageQuery<typeof prompts> & { tag?: string };
+
+const tagWhere = (tag: string | undefined) =>
+  tag === undefined ? {} : { tags: { contains: parseInput(z.string().trim().min(1).max(64), tag) } };
+
 /** The team's prompts (team-wide and project ones), newest first. */
 export async function listTeamPrompts(
   ctx: ServiceContext,
   teamId: string,
-  query: PageQuery<typeof prompts> = {},
+  query: PromptListQuery = {},
 ): Promise<Page<Prompt>> {
   assertId("teams", teamId);
   await requireTeamRole(ctx.db, ctx.principal, teamId, "viewer");
   return ctx.db.repo(prompts).list({
-    where: { teamId },
+    where: { teamId, ...tagWhere(query.tag) },
     sort: query.sort ?? "-createdAt",
     limit: query.limit,
     cursor: query.cursor,
@@ -102,12 +108,12 @@ export async function listTeamPrompts(
 export async function listProjectPrompts(
   ctx: ServiceContext,
   projectId: string,
-  query: PageQuery<typeof prompts> = {},
+  query: PromptListQuery = {},
 ): Promise<Page<Prompt>> {
   assertId("projects", projectId);
   await requireProjectAccess(ctx.db, ctx.principal, projectId, "read");
   return ctx.db.repo(prompts).list({
-    where: { projectId },
+    where: { projectId, ...tagWhere(query.tag) },
     sort: query.sort ?? "-createdAt",
     limit: query.limit,
     cursor: query.cursor,

@@ -86,6 +86,7 @@ export const updateTaskInput = z
 export const reorderTasksInput = z.object({ taskIds: z.array(z.uuid()).max(MAX_TASKS_PER_TICKET) }).strict();
 
 const statusList = z.array(z.enum(ticketStatuses));
+const tagFilter = z.string().trim().min(1).max(64);
 const priorityList = z.array(z.enum(ticketPriorities));
 
 /** Filters of the ticket list; `status` and `priority` take any of their values. */
@@ -94,6 +95,8 @@ export interface TicketFilters {
   priority?: string[];
   /** A user or agent id: tickets assigned to them. */
   assignee?: string;
+  /** Tickets carrying this tag. */
+  tag?: string;
 }
 export type TicketListQuery = PageQuery<typeof tickets> & TicketFilters;
 
@@ -266,6 +269,7 @@ export async function listTickets(
   const status = query.status === undefined ? undefined : parseInput(statusList, query.status);
   const priority = query.priority === undefined ? undefined : parseInput(priorityList, query.priority);
   const assignee = query.assignee === undefined ? undefined : parseInput(uuid, query.assignee);
+  const tag = query.tag === undefined ? undefined : parseInput(tagFilter, query.tag);
   const { project } = await projectAccess(ctx.db, ctx, projectId, "read");
   let assigneeWhere = {};
   if (assignee !== undefined) {
@@ -278,6 +282,7 @@ export async function listTickets(
       projectId,
       ...(status ? { status: { in: status } } : {}),
       ...(priority ? { priority: { in: priority } } : {}),
+      ...(tag !== undefined ? { tags: { contains: tag } } : {}),
       ...assigneeWhere,
     },
     sort: query.sort ?? "-number",
