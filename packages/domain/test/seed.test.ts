@@ -8,6 +8,8 @@ import {
   apiTokens,
   auditLogs,
   costs,
+  fileAnalyses,
+  files,
   migrationsDir,
   projects,
   queueItems,
@@ -113,6 +115,12 @@ describe.each(testDialects())("the demo workspace on $name", (dialect) => {
     expect(result.counts).toEqual(
       Object.fromEntries(Object.entries(await countAll()).filter(([name]) => name in (result.counts ?? {}))),
     );
+    // A chat, files with analyses (one computed for an older checksum), a selection and prompts.
+    expect(result.counts).toMatchObject({ chats: 1, chatMessages: 3, files: 3, fileAnalyses: 3, prompts: 2 });
+    const fileRows = (await db.repo(files).list({ limit: 10 })).data;
+    const analysisRows = (await db.repo(fileAnalyses).list({ limit: 10 })).data;
+    const stale = analysisRows.filter((a) => fileRows.find((f) => f.id === a.fileId)?.checksum !== a.checksum);
+    expect(stale).toHaveLength(1);
 
     // The token is the first agent's, stored hashed, and it authenticates as that agent.
     const token = await db.repo(apiTokens).find({ agentId: agentRows[0]?.id ?? "" });

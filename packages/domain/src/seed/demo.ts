@@ -5,10 +5,16 @@ import {
   activities,
   agents,
   auditLogs,
+  chatMessages,
+  chats,
   costs,
+  fileAnalyses,
+  files,
   projects,
+  prompts,
   queueItems,
   queues,
+  selectedFiles,
   tasks,
   teamMembers,
   teams,
@@ -441,6 +447,97 @@ async function writeDemo(
     },
   ]);
 
+  // ---------------------------------------------------------------- a chat, files with analyses, prompts
+  const chat = await tx.repo(chats).create({
+    projectId: project.id,
+    title: "Planning the relaunch",
+    ticketId: ticket(1).id,
+  });
+  const messages = await tx.repo(chatMessages).createMany([
+    { chatId: chat.id, role: "system", content: "You help plan the website relaunch." },
+    { chatId: chat.id, role: "user", content: "What should we ship first?" },
+    {
+      chatId: chat.id,
+      role: "assistant",
+      content: "Start with the landing page: it unblocks the copy review and the analytics setup.",
+      inputTokens: 412,
+      outputTokens: 96,
+    },
+  ]);
+  const fileRows = await tx.repo(files).createMany([
+    {
+      projectId: project.id,
+      path: "src/pages/index.tsx",
+      name: "index.tsx",
+      extension: "tsx",
+      size: 1834,
+      checksum: "sha256:4f1c2a",
+      contentType: "text/typescript",
+      summary: "The landing page: hero, feature grid and sign-up form.",
+    },
+    {
+      projectId: project.id,
+      path: "src/styles/theme.css",
+      name: "theme.css",
+      extension: "css",
+      size: 912,
+      checksum: "sha256:9b7e01",
+      contentType: "text/css",
+      summary: "Colours and type scale of the new design.",
+    },
+    {
+      projectId: project.id,
+      path: "README.md",
+      name: "README.md",
+      extension: "md",
+      size: 420,
+      checksum: "sha256:c0ffee",
+      contentType: "text/markdown",
+      content: "# Website relaunch\n\nThe new marketing site.\n",
+    },
+  ]);
+  const [page, theme] = fileRows as [(typeof fileRows)[number], (typeof fileRows)[number]];
+  const analyses = await tx.repo(fileAnalyses).createMany([
+    {
+      fileId: page.id,
+      kind: "complexity",
+      analysisVersion: 1,
+      checksum: "sha256:4f1c2a",
+      data: { score: 7, functions: 4 },
+    },
+    {
+      fileId: page.id,
+      kind: "dependencies",
+      analysisVersion: 1,
+      checksum: "sha256:4f1c2a",
+      data: { imports: ["react"] },
+    },
+    // Computed for an older version of the file: a lookup misses it until it is computed again.
+    { fileId: theme.id, kind: "complexity", analysisVersion: 1, checksum: "sha256:old", data: { score: 2 } },
+  ]);
+  await tx.repo(selectedFiles).create({
+    projectId: project.id,
+    fileId: page.id,
+    reason: "the first thing to ship",
+    selectedByUserId: demo.id,
+  });
+  const promptRows = await tx.repo(prompts).createMany([
+    {
+      teamId: team.id,
+      title: "Code reviewer",
+      content: "Review the diff for correctness first, then clarity. Quote the lines you comment on.",
+      description: "Used by the reviewer agent",
+      tags: ["review"],
+    },
+    {
+      teamId: team.id,
+      projectId: project.id,
+      title: "Copy editor",
+      content: "Tighten the marketing copy: short sentences, no jargon, one idea per paragraph.",
+      tags: ["writing", "website"],
+    },
+  ]);
+
   // The audit trail tells the truth: the system wrote these rows, now.
   const audited = (action: string, entity: string, entityId: string, after: Record<string, unknown>) => ({
     teamId: team.id,
@@ -486,6 +583,12 @@ async function writeDemo(
       activities: feed.length,
       auditLogs: audit.length,
       apiTokens: 1,
+      chats: 1,
+      chatMessages: messages.length,
+      files: fileRows.length,
+      fileAnalyses: analyses.length,
+      selectedFiles: 1,
+      prompts: promptRows.length,
     },
   };
 }
