@@ -1,0 +1,106 @@
+/** A tiny benchmark harness: warm-up, then K samples of N ops each; the result is the median ns/op. */
+
+export const QUICK = process.env.BENCH_QUICK === "1";
+
+export interface Timing {
+  /** Median nanoseconds per operation over the samples. */
+  nsPerOp: number;
+  samples: number;
+  opsPerSample: number;
+}
+
+const SAMPLE_MS = 40;
+const SAMPLES = 9;
+
+async function runOps(fn: () => unknown, ops: number): Promise<number> {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < ops; i++) await fn();
+  return Number(process.hrtime.bigint() - start);
+}
+
+async function calibrate(fn: () => unknown, maxOps: number): Promise<number> {
+  // Warm-up and calibration: double the ops until a run lasts ~SAMPLE_MS (at least three runs).
+  let ops = 1;
+  let elapsed = 0;
+  for (let round = 0; round < 24; round++) {
+    elapsed = await runOps(fn, ops);
+    if (round >= 2 && (elapsed > SAMPLE_MS * 1e6 || ops >= maxOps)) break;
+    ops = Math.min(maxOps, ops * 2);
+  }
+  const opsPerSample = Math.max(1, Math.min(maxOps, Math.round((SAMPLE_MS * 1e6) / (elapsed / ops))));
+  await runOps(fn, opsPerSample); // one more full-size warm-up sample
+  return opsPerSample;
+}
+
+/**
+ * Measures each function (awaited on every call, sync or not). After a warm-up that calibrates the
+ * ops per sample (~SAMPLE_MS each), the samples of all functions are interleaved (a, b, c, a, b, c, …)
+ * so drift (GC, WAL checkpoints, the server's background work) hits all of them alike; each result is
+ * the median ns/op of its samples. Under BENCH_QUICK each function runs a handful of ops once.
+ */
+export async function measureAll(
+  fns: (() => unknown)[],
+  options: { maxOpsPerSample?: number } = {},
+): Promise<Timing[]> {
+  if (QUICK) {
+    const ops = 3;
+    const timings: Timing[] = [];
+    for (const fn of fns) timings.push({ nsPerOp: (await runOps(fn, ops)) / ops, samples: 1, opsPerSample: ops });
+    return timings;
+  }
+  const maxOps = options.maxOpsPerSample ?? 1e6;
+  const ops: number[] = [];
+  for (const fn of fns) ops.push(await calibrate(fn, maxOps));
+  const samples: number[][] = fns.map(() => []);
+  for (let s = 0; s < SAMPLES; s++) {
+    for (const [i, fn] of fns.entries()) {
+      const n = ops[i] ?? 1;
+      samples[i]?.push((await runOps(fn, n)) / n);
+    }
+  }
+  return fns.map((_, i) => ({ nsPerOp: median(samples[i] ?? []), samples: SAMPLES, opsPerSample: ops[i] ?? 1 }));
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+export function formatTime(ns: number): string {
+  if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;
+  if (ns >= 1e3) return `${(ns / 1e3).toFixed(1)} µs`;
+  return `${ns.toFixed(0)} ns`;
+}
+
+export interface Row {
+  operation: string;
+  layer: string;
+  raw: string;
+  ratio: string;
+  drizzle: string;
+  kysely: string;
+  target: string;
+  met: string;
+}
+
+export function printTable(title: string, rows: Row[]): void {
+  const header: Row = {
+    operation: "operation",
+    layer: "layer",
+    raw: "raw",
+    ratio: "ratio",
+    drizzle: "drizzle",
+    kysely: "kysely",
+    target: "target",
+    met: "met?",
+  };
+  const keys = Object.keys(header) as (keyof Row)[];
+  const all = [header, ...rows];
+  const widths = keys.map((k) => Math.max(...all.map((r) => r[k].length)));
+  const line = (r: Row) => `| ${keys.map((k, i) => r[k].padEnd(widths[i] ?? 0)).join(" | ")} |`;
+  console.log(`\n### ${title}\n`);
+  console.log(line(header));
+  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+  for (const r of rows) console.log(line(r));
+}

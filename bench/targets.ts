@@ -1,0 +1,105 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { PGlite } from "@electric-sql/pglite";
+import { type Database, Migrator, openDatabase } from "@groundwork/db";
+import { migrationsDir, tables } from "@groundwork/domain";
+import type BetterSqlite3 from "better-sqlite3";
+import { Kysely, SqliteDialect } from "kysely";
+import { KyselyPGlite } from "kysely-pglite";
+import { PostgresJSDialect } from "kysely-postgres-js";
+import postgres from "postgres";
+
+// biome-ignore lint/suspicious/noExplicitAny: the bench queries Kysely untyped, as a user without codegen would.
+export type AnyKysely = Kysely<any>;
+
+/** The raw driver of a target, the same one the layer runs on. */
+export type Raw =
+  | { kind: "better-sqlite3"; client: BetterSqlite3.Database }
+  | { kind: "postgres-js"; sql: postgres.Sql }
+  | { kind: "pglite"; client: PGlite };
+
+export interface Target {
+  /** "SQLite", "PostgreSQL" or "PGlite". */
+  name: string;
+  db: Database;
+  raw: Raw;
+  kysely: AnyKysely;
+  close(): Promise<void>;
+}
+
+async function migrate(db: Database) {
+  await new Migrator(db, migrationsDir(db.dialect)).up();
+}
+
+/** A temp-file SQLite database (WAL, as openDatabase sets it up); raw and Kysely share its connection. */
+export async function sqliteTarget(): Promise<Target> {
+  const dir = mkdtempSync(path.join(tmpdir(), "groundwork-bench-"));
+  const db = await openDatabase({ url: `file:${path.join(dir, "bench.db")}`, tables });
+  await migrate(db);
+  const client = db.shared.sqlite?.client;
+  if (!client) throw new Error("expected a better-sqlite3 database");
+  const kysely: AnyKysely = new Kysely({ dialect: new SqliteDialect({ database: client }) });
+  return {
+    name: "SQLite",
+    db,
+    raw: { kind: "better-sqlite3", client },
+    kysely,
+    async close() {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh database on the server of `serverUrl`, dropped by `close`. */
+export async function postgresTarget(serverUrl: string): Promise<Target> {
+  const name = `gw_bench_${process.pid}_${randomBytes(4).toString("hex")}`;
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`create database "${name}"`);
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const db = await openDatabase({ url: url.toString(), tables });
+  await migrate(db);
+  // The raw baseline uses postgres-js with the pool the layer gets by default.
+  const sql = postgres(url.toString(), { max: 10, onnotice: () => {} });
+  const kysely: AnyKysely = new Kysely({ dialect: new PostgresJSDialect({ postgres: sql }) });
+  return {
+    name: "PostgreSQL",
+    db,
+    raw: { kind: "postgres-js", sql },
+    kysely,
+    async close() {
+      await db.close();
+      await sql.end({ timeout: 5 });
+      const dropper = postgres(serverUrl, { max: 1, onnotice: () => {} });
+      try {
+        await dropper.unsafe(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await dropper.end({ timeout: 5 });
+      }
+    },
+  };
+}
+
+/** Embedded PostgreSQL in memory; raw and Kysely use the layer's own PGlite instance. */
+export async function pgliteTarget(): Promise<Target> {
+  const db = await openDatabase({ url: "pglite://memory", tables });
+  await migrate(db);
+  const client = (db.drizzle as unknown as { $client: PGlite }).$client;
+  const kysely: AnyKysely = new Kysely({ dialect: new KyselyPGlite(client as never).dialect });
+  return {
+    name: "PGlite",
+    db,
+    raw: { kind: "pglite", client },
+    kysely,
+    async close() {
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { expect, inject, it } from "vitest";
+
+const root = fileURLToPath(new URL("../../..", import.meta.url));
+const ROWS = [
+  "get by id",
+  "list 50 by FK, cursor page",
+  "insert one + audit row",
+  "insert 100 (createMany)",
+  "ticket with its tasks",
+  "HTTP GET /tickets/{id}",
+];
+
+// Only checks that every benchmark runs once on tiny data; no timing is asserted.
+it("npm run bench runs every row once (BENCH_QUICK)", async () => {
+  const target = inject("postgresTarget");
+  const env: NodeJS.ProcessEnv = { ...process.env, BENCH_QUICK: "1" };
+  delete env.BENCH_DATABASE_URL;
+  if (target && target !== "pglite") env.BENCH_DATABASE_URL = target;
+  const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "bench/run.ts"], { cwd: root, env });
+    let output = "";
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      output += chunk;
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), 110_000);
+    child.once("error", reject);
+    child.once("close", (exitCode) => {
+      clearTimeout(timer);
+      resolve({ code: exitCode, output });
+    });
+  });
+  expect(code, output).toBe(0);
+  for (const row of ROWS) expect(output).toContain(row);
+  expect(output).toContain(target && target !== "pglite" ? "PostgreSQL (postgres-js)" : "PGlite");
+}, 120_000);
