@@ -1,5 +1,5 @@
 /**
- * Bad input of any shape gets a 4xx problem document, never a 500 and never a write (SPEC §9).
+ * Bad input of any shape gets a 4xx problem document, never a 500 and never a write.
  *
  * The operations come from the app's own /openapi.json, so a route added later is fuzzed without
  * touching this file. Each generated request carries at least one defect that is certain from the

@@ -69,7 +69,7 @@ export const selectedFileSchemas = schemasFor(selectedFiles, {
 
 /**
  * A cache of analyses per (file, kind). A lookup whose `checksum` differs from the file's is a miss.
- * `analysisVersion` is the version of the analysis (SPEC: `version`); it is not named `version`
+ * `analysisVersion` is the version of the analysis (the API calls it `version`); it is not named `version`
  * because the repository treats a `version` column as optimistic concurrency.
  */
 export const fileAnalyses = table(

@@ -27,7 +27,7 @@ export const userSchemas = schemasFor(users, {
 
 /**
  * Refresh tokens, rotated on every use. A token presented after it was rotated (revoked) revokes its
- * whole family. Owned by a user or (per SPEC §4) an agent: exactly one of the two.
+ * whole family. Owned by a user or an agent: exactly one of the two.
  */
 export const refreshTokens = table(
   "refresh_tokens",
