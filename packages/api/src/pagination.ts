@@ -21,6 +21,16 @@ export const listQuery = z.object({
 });
 export type ListQuery = z.output<typeof listQuery>;
 
+/** A query parameter `a,b,c` where each is one of `values`. */
+export function commaList(values: readonly string[], what: string) {
+  const one = values.join("|");
+  return z
+    .string()
+    .regex(new RegExp(`^(?:${one})(?:,(?:${one}))*$`))
+    .optional()
+    .openapi({ description: `${what}, comma-separated: ${values.join(", ")}` });
+}
+
 /** `{ data, nextCursor, total? }` around the item schema. */
 export function pageOf<S extends z.ZodType>(item: S) {
   return z.object({ data: z.array(item), nextCursor: z.string().nullable(), total: z.number().int().optional() });

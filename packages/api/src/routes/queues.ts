@@ -11,7 +11,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { serviceContext } from "../context.js";
 import type { AppDependencies } from "../env.js";
 import { authenticated, jsonBody, jsonResponse, problems } from "../openapi.js";
-import { listOptions, listQuery, pageOf } from "../pagination.js";
+import { commaList, listOptions, listQuery, pageOf } from "../pagination.js";
 import { router } from "../router.js";
 import { jsonPresentValue, named } from "../schemas.js";
 
@@ -49,16 +49,6 @@ const CompleteItemRequest = z
   .openapi("CompleteQueueItemRequest", {
     description: "The result, and costs recorded with this item and its agent in the same transaction",
   });
-
-/** `a,b,c` where each is one of `values`. */
-const commaList = (values: readonly string[], what: string) => {
-  const one = values.join("|");
-  return z
-    .string()
-    .regex(new RegExp(`^(?:${one})(?:,(?:${one}))*$`))
-    .optional()
-    .openapi({ description: `${what}, comma-separated: ${values.join(", ")}` });
-};
 
 const idParam = z.object({ id: z.uuid() });
 const itemListQuery = listQuery.extend({

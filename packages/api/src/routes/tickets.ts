@@ -12,7 +12,7 @@ import { serviceContext } from "../context.js";
 import type { AppDependencies } from "../env.js";
 import { expectedVersion, IF_MATCH, withEtag } from "../etag.js";
 import { authenticated, jsonBody, jsonResponse, problems } from "../openapi.js";
-import { listOptions, listQuery, pageOf } from "../pagination.js";
+import { commaList, listOptions, listQuery, pageOf } from "../pagination.js";
 import { router } from "../router.js";
 import { named } from "../schemas.js";
 
@@ -28,16 +28,6 @@ const CreateTasksRequest = named(
   "CreateTasksRequest",
   `One task, or an array of up to ${ticketService.MAX_TASKS_PER_REQUEST} created all or none`,
 );
-
-/** `a,b,c` where each is one of `values`. */
-const commaList = (values: readonly string[], what: string) => {
-  const one = values.join("|");
-  return z
-    .string()
-    .regex(new RegExp(`^(?:${one})(?:,(?:${one}))*$`))
-    .optional()
-    .openapi({ description: `${what}, comma-separated: ${values.join(", ")}` });
-};
 
 const idParam = z.object({ id: z.uuid() });
 const ticketListQuery = listQuery.extend({
