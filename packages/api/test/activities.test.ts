@@ -2,12 +2,7 @@ import { type Client, unwrap } from "@groundwork/client";
 import { testDialects } from "@groundwork/db/testing";
 import { agents, auditLogs, projectCollaborators, projects } from "@groundwork/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectProblem, startTestApi, type TestApi } from "./harness.js";
-
-interface Person {
-  client: Client;
-  id: string;
-}
+import { expectProblem, type Person, startTestApi, type TestApi } from "./harness.js";
 
 type ActivityBody = { verb: string; subjectType: string; subjectId?: string | null; data?: Record<string, unknown> };
 type ListQuery = { verb?: string; limit?: string; cursor?: string; count?: "true"; sort?: string };
@@ -22,18 +17,13 @@ describe.each(testDialects())("activities over HTTP on $name", (dialect) => {
   let viewer: Person;
   let outsider: Person;
 
-  const person = async (name: string): Promise<Person> => {
-    const { client, user } = await api.signUp(name);
-    return { client, id: user.id };
-  };
-
   beforeAll(async () => {
     api = await startTestApi(dialect);
     [owner, member, viewer, outsider] = await Promise.all([
-      person("Owner"),
-      person("Member"),
-      person("Viewer"),
-      person("Outsider"),
+      api.person("Owner"),
+      api.person("Member"),
+      api.person("Viewer"),
+      api.person("Outsider"),
     ]);
   });
   afterAll(() => api?.close());
@@ -175,7 +165,7 @@ describe.each(testDialects())("activities over HTTP on $name", (dialect) => {
   });
 
   it("pages /me/activities newest first across teams and collaborations", async () => {
-    const alice = await person("Alice");
+    const alice = await api.person("Alice");
     const a = await freshProject(alice);
     const b = await freshProject(alice);
     const foreign = await freshProject(outsider);
@@ -201,7 +191,7 @@ describe.each(testDialects())("activities over HTTP on $name", (dialect) => {
 
     await expectProblem(as(alice).mine({ cursor: "garbage" }), 400, "validation_failed");
     await expectProblem(as(alice).mine({ limit: "0" }), 400, "validation_failed");
-    const newcomer = await person("Newcomer");
+    const newcomer = await api.person("Newcomer");
     expect((await as(newcomer).mine()).data).toEqual([]);
   });
 });

@@ -2,12 +2,7 @@ import { type Client, unwrap } from "@groundwork/client";
 import { testDialects } from "@groundwork/db/testing";
 import { activities, apiTokens, auditLogs, costs, projects } from "@groundwork/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectProblem, startTestApi, type TestApi } from "./harness.js";
-
-interface Person {
-  client: Client;
-  id: string;
-}
+import { expectProblem, type Person, startTestApi, type TestApi } from "./harness.js";
 
 let slugs = 0;
 const slug = () => `agents-${process.pid}-${++slugs}`;
@@ -20,15 +15,10 @@ describe.each(testDialects())("agents over HTTP on $name", (dialect) => {
   let viewer: Person;
   let outsider: Person;
 
-  const person = async (name: string): Promise<Person> => {
-    const { client, user } = await api.signUp(name);
-    return { client, id: user.id };
-  };
-
   beforeAll(async () => {
     api = await startTestApi(dialect);
     [owner, admin, member, viewer, outsider] = (await Promise.all(
-      ["Owner", "Admin", "Member", "Viewer", "Outsider"].map(person),
+      ["Owner", "Admin", "Member", "Viewer", "Outsider"].map((name) => api.person(name)),
     )) as [Person, Person, Person, Person, Person];
   });
   afterAll(() => api?.close());

@@ -2,12 +2,7 @@ import { type Client, unwrap } from "@groundwork/client";
 import { testDialects } from "@groundwork/db/testing";
 import { agents, auditLogs, chatMessages, projects, tickets } from "@groundwork/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectProblem, startTestApi, type TestApi } from "./harness.js";
-
-interface Person {
-  client: Client;
-  id: string;
-}
+import { expectProblem, type Person, startTestApi, type TestApi } from "./harness.js";
 
 type Role = "user" | "assistant" | "system" | "tool";
 type MessageBody = {
@@ -29,18 +24,13 @@ describe.each(testDialects())("chats over HTTP on $name", (dialect) => {
   let viewer: Person;
   let outsider: Person;
 
-  const person = async (name: string): Promise<Person> => {
-    const { client, user } = await api.signUp(name);
-    return { client, id: user.id };
-  };
-
   beforeAll(async () => {
     api = await startTestApi(dialect);
     [owner, member, viewer, outsider] = await Promise.all([
-      person("Owner"),
-      person("Member"),
-      person("Viewer"),
-      person("Outsider"),
+      api.person("Owner"),
+      api.person("Member"),
+      api.person("Viewer"),
+      api.person("Outsider"),
     ]);
   });
   afterAll(() => api?.close());

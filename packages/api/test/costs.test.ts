@@ -2,12 +2,7 @@ import { type Client, unwrap } from "@groundwork/client";
 import { testDialects } from "@groundwork/db/testing";
 import { agents, auditLogs, costs, projects } from "@groundwork/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectProblem, startTestApi, type TestApi } from "./harness.js";
-
-interface Person {
-  client: Client;
-  id: string;
-}
+import { expectProblem, type Person, startTestApi, type TestApi } from "./harness.js";
 
 interface Entry {
   agentId?: string | null;
@@ -66,19 +61,11 @@ describe.each(testDialects())("costs over HTTP on $name", (dialect) => {
   let viewer: Person;
   let outsider: Person;
 
-  const person = async (name: string): Promise<Person> => {
-    const { client, user } = await api.signUp(name);
-    return { client, id: user.id };
-  };
-
   beforeAll(async () => {
     api = await startTestApi(dialect);
-    [owner, member, viewer, outsider] = (await Promise.all(["Owner", "Member", "Viewer", "Outsider"].map(person))) as [
-      Person,
-      Person,
-      Person,
-      Person,
-    ];
+    [owner, member, viewer, outsider] = (await Promise.all(
+      ["Owner", "Member", "Viewer", "Outsider"].map((name) => api.person(name)),
+    )) as [Person, Person, Person, Person];
   });
   afterAll(() => api?.close());
 

@@ -4,13 +4,7 @@ import { auditLogs, fileAnalyses, maxFileContentLength, projects, selectedFiles 
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer } from "../src/index.js";
-import { startTestApi, type TestApi } from "./harness.js";
-
-interface Person {
-  client: Client;
-  id: string;
-  accessToken: string;
-}
+import { type Person, startTestApi, type TestApi } from "./harness.js";
 
 type FileBody = {
   path: string;
@@ -35,18 +29,13 @@ describe.each(testDialects())("files, analyses and selected files over HTTP on $
   let viewer: Person;
   let outsider: Person;
 
-  const person = async (name: string): Promise<Person> => {
-    const { client, user, accessToken } = await api.signUp(name);
-    return { client, id: user.id, accessToken };
-  };
-
   beforeAll(async () => {
     api = await startTestApi(dialect);
     [owner, member, viewer, outsider] = await Promise.all([
-      person("Owner"),
-      person("Member"),
-      person("Viewer"),
-      person("Outsider"),
+      api.person("Owner"),
+      api.person("Member"),
+      api.person("Viewer"),
+      api.person("Outsider"),
     ]);
   });
   afterAll(() => api?.close());

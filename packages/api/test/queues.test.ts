@@ -2,12 +2,7 @@ import { ApiError, type Client, unwrap } from "@groundwork/client";
 import { testDialects } from "@groundwork/db/testing";
 import { activities, agents, auditLogs, costs, projects, queueItems, tasks, teams, tickets } from "@groundwork/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApi, type TestApi } from "./harness.js";
-
-interface Person {
-  client: Client;
-  id: string;
-}
+import { type Person, startTestApi, type TestApi } from "./harness.js";
 
 type QueueBody = {
   name: string;
@@ -39,19 +34,14 @@ describe.each(testDialects())("queues over HTTP on $name", (dialect) => {
   let viewer: Person;
   let outsider: Person;
 
-  const person = async (name: string): Promise<Person> => {
-    const { client, user } = await api.signUp(name);
-    return { client, id: user.id };
-  };
-
   beforeAll(async () => {
     api = await startTestApi(dialect);
     [owner, admin, member, viewer, outsider] = await Promise.all([
-      person("Owner"),
-      person("Admin"),
-      person("Member"),
-      person("Viewer"),
-      person("Outsider"),
+      api.person("Owner"),
+      api.person("Admin"),
+      api.person("Member"),
+      api.person("Viewer"),
+      api.person("Outsider"),
     ]);
   });
   afterAll(() => api?.close());

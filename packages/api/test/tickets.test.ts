@@ -2,13 +2,7 @@ import { ApiError, type Client, unwrap } from "@groundwork/client";
 import { testDialects } from "@groundwork/db/testing";
 import { activities, auditLogs, projects, tasks } from "@groundwork/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectProblem, startTestApi, type TestApi } from "./harness.js";
-
-interface Person {
-  client: Client;
-  id: string;
-  accessToken: string;
-}
+import { expectProblem, type Person, startTestApi, type TestApi } from "./harness.js";
 
 type TicketBody = {
   title: string;
@@ -52,18 +46,13 @@ describe.each(testDialects())("tickets and tasks over HTTP on $name", (dialect) 
   let viewer: Person;
   let outsider: Person;
 
-  const person = async (name: string): Promise<Person> => {
-    const { client, user, accessToken } = await api.signUp(name);
-    return { client, id: user.id, accessToken };
-  };
-
   beforeAll(async () => {
     api = await startTestApi(dialect);
     [owner, member, viewer, outsider] = await Promise.all([
-      person("Owner"),
-      person("Member"),
-      person("Viewer"),
-      person("Outsider"),
+      api.person("Owner"),
+      api.person("Member"),
+      api.person("Viewer"),
+      api.person("Outsider"),
     ]);
   });
   afterAll(() => api?.close());
