@@ -21,6 +21,8 @@ export type {
   Page,
   Patch,
   ReadOptions,
+  SearchHit,
+  SearchOptions,
   SortKey,
   UpdateOptions,
   UpsertOptions,
@@ -44,6 +46,9 @@ export {
   index,
   primaryKey,
   type RowOf,
+  type SearchInfo,
+  type SearchSpec,
+  searchIndex,
   type TableDefinition,
   type TableExtra,
   type TableInfo,
@@ -51,3 +56,11 @@ export {
   uniqueIndex,
 } from "./schema/table.js";
 export { type Refinements, schemasFor, type TableSchemas } from "./schema/validation.js";
+export {
+  MAX_SEARCH_TERM_LENGTH,
+  MAX_SEARCH_TERMS,
+  searchTerms,
+  type TextSearch,
+  type TextSearchOptions,
+  textSearch,
+} from "./search/text-search.js";

@@ -13,6 +13,7 @@ import {
   Migrator,
   pendingSchemaChanges,
   readMigrations,
+  searchIndex,
   table,
   uniqueIndex,
 } from "@groundwork/db";
@@ -27,6 +28,7 @@ const itemsV2 = table("items", { ...items.columns, note: col.varchar(500) }, (t)
   uniqueIndex(t.ownerId, t.title).where(isNull(t.deletedAt)),
   // Changed from the first version: SQLite has to rebuild the table to change a check.
   check("rank_range", sql`${t.rank} between -5000 and 5000`),
+  searchIndex(t.title, t.body),
 ]);
 const labels = table("labels", {
   id: col.id(),
@@ -111,9 +113,23 @@ describe.each(testDialects())("migrations on $name", (dialect) => {
     const migrator = new Migrator(db, dir);
     await migrator.up({ to: "0000_initial" });
     const owner = await db.repo(owners).create({ name: "Kept", email: "kept@example.com" });
-    await db.repo(items).create({ ownerId: owner.id, title: "kept" });
+    const first = await db.repo(items).create({ ownerId: owner.id, title: "kept", body: "quasar" });
+    await db.repo(items).create({ ownerId: owner.id, title: "second", body: "pulsar" });
+    await db.repo(items).purge(first.id);
+    const kept = await db.repo(items).create({ ownerId: owner.id, title: "kept", body: "quasar" });
     await migrator.up();
-    expect((await db.repo(itemsV2).list()).data).toEqual([expect.objectContaining({ title: "kept", note: null })]);
+    const repo = db.repo(itemsV2);
+    expect((await repo.list({ where: { id: kept.id } })).data).toEqual([
+      expect.objectContaining({ title: "kept", note: null }),
+    ]);
+    // The rebuilt table's search index still points at the right rows, and follows new writes.
+    const found = async (text: string) => (await repo.search(text)).map((h) => h.row.title);
+    expect(await found("quasar")).toEqual(["kept"]);
+    expect(await found("pulsar")).toEqual(["second"]);
+    await repo.update(kept.id, { body: "nebula" });
+    await repo.create({ ownerId: owner.id, title: "third", body: "quasar" });
+    expect(await found("quasar")).toEqual(["third"]);
+    expect(await found("nebula")).toEqual(["kept"]);
   });
 
   it("refuse to revert data-bearing changes without force, and take a backup before a forced one", async () => {

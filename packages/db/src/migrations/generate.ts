@@ -1,10 +1,20 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Dialect } from "../database/session.js";
-import type { AnyTable } from "../schema/table.js";
+import type { AnyTable, SearchInfo } from "../schema/table.js";
+import {
+  sqliteCreateSearch,
+  sqliteDropSearch,
+  sqliteDropSearchTriggers,
+  sqliteSearchTriggers,
+} from "../search/text-search.js";
 import { latestSnapshot, readMigrations, STATEMENT_BREAK } from "./files.js";
 
-type Snapshot = { id: string } & Record<string, unknown>;
+/**
+ * drizzle-kit's snapshot of the schema. On SQLite it also holds `search`: the search indexes by
+ * table, which drizzle-kit does not know (FTS5 tables and triggers), so the generator diffs them.
+ */
+type Snapshot = { id: string; search?: Record<string, SearchInfo> } & Record<string, unknown>;
 
 interface SchemaSource {
   dialect: Dialect;
@@ -22,7 +32,11 @@ async function snapshotOf(source: SchemaSource, prevId?: string): Promise<Snapsh
   const { generateDrizzleJson, generateSQLiteDrizzleJson } = await kit();
   if (source.dialect === "sqlite") {
     const imports = Object.fromEntries((tables as AnyTable[]).map((t) => [t.name, t.sqlite]));
-    return (await generateSQLiteDrizzleJson(imports, prevId)) as unknown as Snapshot;
+    const snapshot = (await generateSQLiteDrizzleJson(imports, prevId)) as unknown as Snapshot;
+    const search = Object.fromEntries(
+      (tables as AnyTable[]).flatMap((t) => (t.info.search ? [[t.name, t.info.search]] : [])),
+    );
+    return Object.keys(search).length > 0 ? { ...snapshot, search } : snapshot;
   }
   const imports = Object.fromEntries((tables as AnyTable[]).map((t) => [t.name, t.pg]));
   return generateDrizzleJson(imports, prevId) as unknown as Snapshot;
@@ -35,7 +49,41 @@ async function emptySnapshot(dialect: Dialect): Promise<Snapshot> {
 async function diff(dialect: Dialect, from: Snapshot, to: Snapshot): Promise<string[]> {
   const { generateMigration, generateSQLiteMigration } = await kit();
   if (dialect === "postgres") return generateMigration(from as never, to as never);
-  return repairTableRebuilds(await generateSQLiteMigration(from as never, to as never), from);
+  const { search: fromSearch = {}, ...fromTables } = from;
+  const { search: toSearch = {}, ...toTables } = to;
+  const statements = await generateSQLiteMigration(fromTables as never, toTables as never);
+  const searched = new Set([...Object.keys(fromSearch), ...Object.keys(toSearch)]);
+  const { before, after } = searchChanges(fromSearch, toSearch, statements);
+  return [...before, ...repairTableRebuilds(statements, from, searched), ...after];
+}
+
+/**
+ * The SQLite statements that keep search indexes in step with a migration: FTS5 tables made or
+ * dropped as indexes come and go, and the triggers of every searched table the migration touches
+ * dropped before and made again after (a rebuilt table loses its triggers; a dropped column must
+ * not be named by one).
+ */
+function searchChanges(
+  from: Record<string, SearchInfo>,
+  to: Record<string, SearchInfo>,
+  statements: string[],
+): { before: string[]; after: string[] } {
+  const before: string[] = [];
+  const after: string[] = [];
+  const touches = (table: string) => statements.some((s) => s.includes(`\`${table}\``));
+  for (const table of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
+    const was = from[table];
+    const is = to[table];
+    if (was && is && JSON.stringify(was) === JSON.stringify(is)) {
+      if (!touches(table)) continue;
+      before.push(...sqliteDropSearchTriggers(was));
+      after.push(...sqliteSearchTriggers(table, is));
+      continue;
+    }
+    if (was) before.push(...sqliteDropSearch(was));
+    if (is) after.push(...sqliteCreateSearch(table, is));
+  }
+  return { before, after };
 }
 
 type SqliteSnapshot = { tables?: Record<string, { columns?: Record<string, unknown> }> };
@@ -43,9 +91,10 @@ type SqliteSnapshot = { tables?: Record<string, { columns?: Record<string, unkno
 /**
  * SQLite changes some columns by rebuilding the table: create `__new_x`, copy the rows, drop `x`,
  * rename. drizzle-kit's copy also selects columns the same migration adds, which the old table does
- * not have yet; copy only the columns both tables have (the new ones get their defaults).
+ * not have yet; copy only the columns both tables have (the new ones get their defaults). A searched
+ * table keeps its rowids, which its FTS5 index refers to.
  */
-function repairTableRebuilds(statements: string[], from: Snapshot): string[] {
+function repairTableRebuilds(statements: string[], from: Snapshot, searched: Set<string>): string[] {
   const tables = (from as SqliteSnapshot).tables ?? {};
   return statements.map((statement) => {
     const match = /^INSERT INTO `__new_(\w+)`\((.*)\) SELECT (.*) FROM `\1`;$/s.exec(statement.trim());
@@ -56,7 +105,7 @@ function repairTableRebuilds(statements: string[], from: Snapshot): string[] {
       .split(",")
       .map((c) => c.trim())
       .filter((c) => existing.has(c.replaceAll('"', "")));
-    const list = columns.join(", ");
+    const list = (searched.has(table) ? ["rowid", ...columns] : columns).join(", ");
     return `INSERT INTO \`__new_${table}\`(${list}) SELECT ${list} FROM \`${table}\`;`;
   });
 }

@@ -17,6 +17,7 @@ import type { Session } from "../database/session.js";
 import { NotFoundError, ValidationError, VersionConflictError } from "../errors/errors.js";
 import type { AnyTable, InsertOf, RowOf } from "../schema/table.js";
 import { validationSchemas } from "../schema/validation.js";
+import { searchExpression, searchInfoOf, searchParts, searchTerms } from "../search/text-search.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
 import { allOf, compileWhere, type Where, type WhereContext } from "./where.js";
 
@@ -74,6 +75,22 @@ export interface Page<R> {
   /** Pass as `cursor` for the next page; `null` on the last page. */
   nextCursor: string | null;
   total?: number;
+}
+
+export interface SearchOptions<T extends AnyTable> extends Pick<ReadOptions, "deleted"> {
+  /** Only rows that also match this filter. */
+  where?: Where<Row<T>>;
+  /** Most hits returned, best first; 50 by default. */
+  limit?: number;
+  /** About how many words each snippet holds; 24 by default. */
+  snippetWords?: number;
+}
+
+/** A row that matched a search: how well (higher is better) and a passage around the words. */
+export interface SearchHit<R> {
+  row: R;
+  rank: number;
+  snippet: string;
 }
 
 export interface UpdateOptions {
@@ -176,6 +193,42 @@ export class Repository<T extends AnyTable> {
 
   async exists(keyOrWhere: Key<T> | Where<Row<T>>, options: Pick<ReadOptions, "deleted"> = {}): Promise<boolean> {
     return (await this.find(keyOrWhere, options)) !== null;
+  }
+
+  /**
+   * Full-text search over the table's `searchIndex`: rows holding every word of `text` (as a word
+   * or the start of one), best first. Any text is a valid query; one without words finds nothing.
+   */
+  async search(text: string, options: SearchOptions<T> = {}): Promise<SearchHit<Row<T>>[]> {
+    const search = searchInfoOf(this.definition);
+    const limit = options.limit ?? DEFAULT_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+      throw new ValidationError([{ path: ["limit"], message: `must be a whole number from 1 to ${MAX_LIMIT}` }]);
+    }
+    const terms = searchTerms(text);
+    if (terms.length === 0) return [];
+    const dialect = this.session.dialect;
+    const bound: Values = { query: searchExpression(dialect, terms), limit };
+    const shape = ["search", options.deleted ?? "", String(options.snippetWords ?? "")];
+    const filter = this.filter(options.where, options.deleted, bound, shape);
+    const parts = searchParts(dialect, this.name, search, sql`${sql.placeholder("query")}`, options);
+    const rank = sql<number>`${parts.rank}`.mapWith(Number);
+    return this.execute<SearchHit<Row<T>>[]>(
+      shape.join("|"),
+      (db) => {
+        let query = db
+          .select({ row: this.table as never, rank, snippet: sql<string>`${parts.snippet}` })
+          .from(this.table)
+          .$dynamic();
+        if (parts.join) query = query.innerJoin(parts.join.table, parts.join.on);
+        return query
+          .where(allOf(filter ? [parts.match, filter] : [parts.match]))
+          .orderBy(desc(parts.rank), ...this.keyColumns.map((key) => asc(this.columnOf(key))))
+          .limit(sql.placeholder("limit") as unknown as number);
+      },
+      bound,
+      "all",
+    );
   }
 
   // ---------------------------------------------------------------- writes

@@ -29,8 +29,8 @@ type PgTableOf<N extends string, C extends ColumnMap> = pg.PgTableWithColumns<{
 /** The columns handed to a table's `extras`: real Drizzle columns of whichever dialect is being built. */
 export type ExtraColumns<C extends ColumnMap> = { [K in keyof C]: DrizzleColumn };
 
-/** An index, unique index, check or composite primary key, declared once for both dialects. */
-export type TableExtra = IndexSpec | CheckSpec | PrimaryKeySpec;
+/** An index, unique index, check, composite primary key or search index, declared once for both dialects. */
+export type TableExtra = IndexSpec | CheckSpec | PrimaryKeySpec | SearchSpec;
 
 export class IndexSpec {
   readonly kind = "index";
@@ -60,6 +60,12 @@ export interface PrimaryKeySpec {
   readonly columns: readonly DrizzleColumn[];
 }
 
+/** A full-text search index over text columns; the first column weighs most in the ranking. */
+export interface SearchSpec {
+  readonly kind: "search";
+  readonly columns: readonly DrizzleColumn[];
+}
+
 export const index = (...columns: [DrizzleColumn, ...DrizzleColumn[]]) => new IndexSpec(columns, false);
 export const uniqueIndex = (...columns: [DrizzleColumn, ...DrizzleColumn[]]) => new IndexSpec(columns, true);
 /** A check constraint; `name` is prefixed with the table name. */
@@ -68,6 +74,22 @@ export const primaryKey = (...columns: [DrizzleColumn, ...DrizzleColumn[]]): Pri
   kind: "primaryKey",
   columns,
 });
+
+/**
+ * Makes the table searchable by `textSearch`: an FTS5 table kept current by triggers on SQLite, a
+ * GIN index over a weighted `tsvector` on PostgreSQL. At most one per table; list the columns most
+ * telling first (a title before a body): a match there ranks higher.
+ */
+export const searchIndex = (...columns: [DrizzleColumn, ...DrizzleColumn[]]): SearchSpec => ({
+  kind: "search",
+  columns,
+});
+
+/** The search index of a table: its name and its columns' SQL names, most telling first. */
+export interface SearchInfo {
+  readonly name: string;
+  readonly columns: readonly string[];
+}
 
 export interface TableInfo {
   /** Property name → column facts, in declaration order. */
@@ -79,6 +101,8 @@ export interface TableInfo {
   readonly softDelete: boolean;
   readonly versioned: boolean;
   readonly timestamps: { createdAt: boolean; updatedAt: boolean };
+  /** The full-text search index, when the table declares one. */
+  readonly search?: SearchInfo;
 }
 
 /** A table declared once: the Drizzle table of each dialect, and what the layer knows about it. */
@@ -149,9 +173,10 @@ export function table<N extends string, C extends ColumnMap>(
     name,
     sqliteColumns,
     (t) =>
-      allExtras(t as unknown as Record<string, DrizzleColumn>).map((extra) =>
-        buildExtra("sqlite", name, extra),
-      ) as sqlite.SQLiteTableExtraConfigValue[],
+      // SQLite's search index is an FTS5 table with triggers, which the migration generator writes.
+      allExtras(t as unknown as Record<string, DrizzleColumn>)
+        .filter((extra) => extra.kind !== "search")
+        .map((extra) => buildExtra("sqlite", name, extra)) as sqlite.SQLiteTableExtraConfigValue[],
   );
   const pgTable = pg.pgTable(
     name,
@@ -224,7 +249,29 @@ function buildExtra(dialect: "sqlite" | "pg", table: string, extra: TableExtra) 
       const names = extra.columns.map((c) => c.name);
       return b.primaryKey({ name: constraintName(table, names, "pk"), columns: [...extra.columns] });
     }
+    case "search":
+      return (
+        pg
+          .index(searchIndexName(table))
+          // An expression index needs its own parentheses, which drizzle-kit does not add.
+          .using("gin", sql`(${searchVector(extra.columns.map((c) => c.name))})`)
+      );
   }
+}
+
+/** The name of a table's search index: the FTS5 table on SQLite, the GIN index on PostgreSQL. */
+export const searchIndexName = (table: string) => `${table}_search`;
+
+/**
+ * PostgreSQL's document of a search index: each column's `tsvector`, the first weighted A and the
+ * rest B. Queries repeat exactly this expression, so the GIN index over it answers them.
+ */
+export function searchVector(columns: readonly string[], qualifier?: string): SQL {
+  const parts = columns.map((column, i) => {
+    const ref = qualifier ? sql`${sql.identifier(qualifier)}.${sql.identifier(column)}` : sql.identifier(column);
+    return sql`setweight(to_tsvector('simple', coalesce(${ref}, '')), ${sql.raw(i === 0 ? "'A'" : "'B'")})`;
+  });
+  return sql.join(parts, sql` || `);
 }
 
 /** What the repository engine and error mapping need to know, read once from the declaration. */
@@ -241,12 +288,23 @@ function describe(name: string, columns: ColumnMap, extras?: (t: ExtraColumns<Co
   const keysOf = (cols: readonly DrizzleColumn[]) => cols.map((c) => keyBySqlName.get(c.name) ?? c.name);
 
   const uniqueIndexes: Record<string, string[]> = {};
+  let search: SearchInfo | undefined;
   let primaryKey = Object.entries(described)
     .filter(([, c]) => c.primaryKey)
     .map(([key]) => key);
   for (const extra of declared) {
     if (extra.kind === "index" && extra.isUnique) uniqueIndexes[indexName(name, extra)] = keysOf(extra.columns);
     if (extra.kind === "primaryKey") primaryKey = keysOf(extra.columns);
+    if (extra.kind === "search") {
+      if (search) throw new Error(`table ${name}: declare at most one searchIndex`);
+      for (const column of extra.columns) {
+        const kind = described[keyBySqlName.get(column.name) ?? ""]?.kind;
+        if (kind !== "text" && kind !== "varchar") {
+          throw new Error(`table ${name}: searchIndex takes text and varchar columns, not ${column.name}`);
+        }
+      }
+      search = { name: searchIndexName(name), columns: extra.columns.map((c) => c.name) };
+    }
   }
   return {
     columns: described,
@@ -255,5 +313,6 @@ function describe(name: string, columns: ColumnMap, extras?: (t: ExtraColumns<Co
     softDelete: "deletedAt" in columns,
     versioned: "version" in columns,
     timestamps: { createdAt: "createdAt" in columns, updatedAt: "updatedAt" in columns },
+    ...(search ? { search } : {}),
   };
 }
