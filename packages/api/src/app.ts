@@ -19,6 +19,7 @@ import { meRoutes } from "./routes/me.js";
 import { projectsRoutes } from "./routes/projects.js";
 import { promptsRoutes } from "./routes/prompts.js";
 import { queuesRoutes } from "./routes/queues.js";
+import { searchRoutes } from "./routes/search.js";
 import { systemRoutes } from "./routes/system.js";
 import { teamsRoutes } from "./routes/teams.js";
 import { ticketsRoutes } from "./routes/tickets.js";
@@ -54,7 +55,8 @@ export function createApp(deps: AppDependencies) {
     .route("/", activitiesRoutes(deps))
     .route("/", chatsRoutes(deps))
     .route("/", filesRoutes(deps))
-    .route("/", promptsRoutes(deps));
+    .route("/", promptsRoutes(deps))
+    .route("/", searchRoutes(deps));
 
   const app = router();
   app.use(requestId({ headerName: "X-Request-Id" }));

@@ -15,6 +15,7 @@ export { LoginThrottle } from "./services/login-throttle.js";
 export * as projectService from "./services/projects.js";
 export * as promptService from "./services/prompts.js";
 export * as queueService from "./services/queues.js";
+export * as searchService from "./services/search.js";
 export * as teamService from "./services/teams.js";
 export * as ticketService from "./services/tickets.js";
 export * as userService from "./services/users.js";

@@ -259,17 +259,25 @@ function buildExtra(dialect: "sqlite" | "pg", table: string, extra: TableExtra) 
   }
 }
 
+/** PostgreSQL indexes this many characters of each searched column. */
+export const PG_SEARCH_TEXT_LIMIT = 100_000;
+
 /** The name of a table's search index: the FTS5 table on SQLite, the GIN index on PostgreSQL. */
 export const searchIndexName = (table: string) => `${table}_search`;
 
 /**
  * PostgreSQL's document of a search index: each column's `tsvector`, the first weighted A and the
  * rest B. Queries repeat exactly this expression, so the GIN index over it answers them.
+ * - Punctuation separates words, as in SQLite's tokenizer and in `searchTerms`: PostgreSQL's parser
+ *   would otherwise read `src/app.ts` or `a@b.c` as one word, and `app` would not find them.
+ * - Each column counts up to its first 100,000 characters: a `tsvector` holds at most 1 MB, and a
+ *   longer text could otherwise fail to be written at all.
  */
 export function searchVector(columns: readonly string[], qualifier?: string): SQL {
   const parts = columns.map((column, i) => {
     const ref = qualifier ? sql`${sql.identifier(qualifier)}.${sql.identifier(column)}` : sql.identifier(column);
-    return sql`setweight(to_tsvector('simple', coalesce(${ref}, '')), ${sql.raw(i === 0 ? "'A'" : "'B'")})`;
+    const text = sql`regexp_replace(left(coalesce(${ref}, ''), ${sql.raw(String(PG_SEARCH_TEXT_LIMIT))}), '[[:punct:]]+', ' ', 'g')`;
+    return sql`setweight(to_tsvector('simple', ${text}), ${sql.raw(i === 0 ? "'A'" : "'B'")})`;
   });
   return sql.join(parts, sql` || `);
 }

@@ -1,6 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Dialect } from "../database/session.js";
-import { type AnyTable, type SearchInfo, searchVector } from "../schema/table.js";
+import { type AnyTable, PG_SEARCH_TEXT_LIMIT, type SearchInfo, searchVector } from "../schema/table.js";
 
 /** At most this many words of a query count; the rest are ignored. */
 export const MAX_SEARCH_TERMS = 16;
@@ -111,7 +111,9 @@ export function searchParts(
   const vector = searchVector(search.columns, table);
   const query = sql`to_tsquery('simple', ${expression})`;
   const document = sql.join(
-    search.columns.map((column) => sql`${self}.${sql.identifier(column)}`),
+    search.columns.map(
+      (column) => sql`left(${self}.${sql.identifier(column)}, ${sql.raw(String(PG_SEARCH_TEXT_LIMIT))})`,
+    ),
     sql`, `,
   );
   const headline = `StartSel="", StopSel="", MaxWords=${words}, MinWords=${Math.ceil(words / 2)}, MaxFragments=1, FragmentDelimiter=" … "`;

@@ -1,2 +1,3 @@
 export { describeSchema } from "./describe-schema.js";
 export { type TestDatabase, type TestDialect, testDialects } from "./dialects.js";
+export { hostileQueries } from "./hostile-queries.js";

@@ -1,4 +1,4 @@
-import { check, col, index, schemasFor, table } from "@groundwork/db";
+import { check, col, index, schemasFor, searchIndex, table } from "@groundwork/db";
 import { sql } from "drizzle-orm";
 import { type JsonObject, jsonObjectSchema } from "./common.js";
 import { projects } from "./projects.js";
@@ -48,6 +48,7 @@ export const chatMessages = table(
     index(t.chatId, t.createdAt),
     check("input_tokens_non_negative", sql`${t.inputTokens} >= 0`),
     check("output_tokens_non_negative", sql`${t.outputTokens} >= 0`),
+    searchIndex(t.content),
   ],
 );
 

@@ -1,4 +1,4 @@
-import { check, col, index, primaryKey, schemasFor, table, uniqueIndex } from "@groundwork/db";
+import { check, col, index, primaryKey, schemasFor, searchIndex, table, uniqueIndex } from "@groundwork/db";
 import { sql } from "drizzle-orm";
 import { agents } from "./agents.js";
 import { atMostOne, type JsonPresent, jsonPresentSchema, keyPattern, maxFileContentLength } from "./common.js";
@@ -25,7 +25,11 @@ export const files = table(
     createdAt: col.createdAt(),
     updatedAt: col.updatedAt(),
   },
-  (t) => [uniqueIndex(t.projectId, t.path), check("size_non_negative", sql`${t.size} >= 0`)],
+  (t) => [
+    uniqueIndex(t.projectId, t.path),
+    check("size_non_negative", sql`${t.size} >= 0`),
+    searchIndex(t.path, t.summary),
+  ],
 );
 
 export const fileSchemas = schemasFor(files, {

@@ -1,4 +1,4 @@
-import { col, index, schemasFor, table } from "@groundwork/db";
+import { col, index, schemasFor, searchIndex, table } from "@groundwork/db";
 import { tagsSchema } from "./common.js";
 import { projects } from "./projects.js";
 import { teams } from "./teams.js";
@@ -20,7 +20,11 @@ export const prompts = table(
     createdAt: col.createdAt(),
     updatedAt: col.updatedAt(),
   },
-  (t) => [index(t.teamId, t.createdAt), index(t.projectId, t.createdAt)],
+  (t) => [
+    index(t.teamId, t.createdAt),
+    index(t.projectId, t.createdAt),
+    searchIndex(t.title, t.description, t.content),
+  ],
 );
 
 export const promptSchemas = schemasFor(prompts, {

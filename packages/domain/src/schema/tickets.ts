@@ -1,4 +1,4 @@
-import { check, col, index, schemasFor, table, uniqueIndex } from "@groundwork/db";
+import { check, col, index, schemasFor, searchIndex, table, uniqueIndex } from "@groundwork/db";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
 import { agents } from "./agents.js";
@@ -53,6 +53,7 @@ export const tickets = table(
     check("number_positive", sql`${t.number} >= 1`),
     check("one_assignee", atMostOne(t.assigneeUserId, t.assigneeAgentId)),
     check("one_creator", atMostOne(t.createdByUserId, t.createdByAgentId)),
+    searchIndex(t.title, t.overview),
   ],
 );
 
@@ -90,6 +91,7 @@ export const tasks = table(
     index(t.assigneeAgentId),
     check("order_index_non_negative", sql`${t.orderIndex} >= 0`),
     check("estimated_hours_non_negative", sql`${t.estimatedHours} is null or ${t.estimatedHours} >= 0`),
+    searchIndex(t.content, t.description),
   ],
 );
 
