@@ -51,6 +51,9 @@ describe.each(testDialects())("agents over HTTP on $name", (dialect) => {
     delete: (id: string) => unwrap(client.api.v1.agents[":id"].$delete({ param: { id } })),
     token: (id: string, json: { name: string; expiresAt?: string }) =>
       unwrap(client.api.v1.agents[":id"].tokens.$post({ param: { id }, json })),
+    tokens: (id: string) => unwrap(client.api.v1.agents[":id"].tokens.$get({ param: { id } })),
+    revoke: (id: string, tokenId: string) =>
+      unwrap(client.api.v1.agents[":id"].tokens[":tokenId"].$delete({ param: { id, tokenId } })),
   });
 
   it("creates, lists, reads, changes and deletes agents, with audit rows and an activity", async () => {
@@ -161,6 +164,25 @@ describe.each(testDialects())("agents over HTTP on $name", (dialect) => {
     await expectProblem(bot.token(agent.id, { name: "more" }), 403, "forbidden");
     await expectProblem(bot.delete(other.id), 403, "forbidden");
 
+    // Admins see the agent's tokens, never their secrets, and revoking one ends it at once.
+    const second = await as.token(agent.id, { name: "spare" });
+    const listed = (await as.tokens(agent.id)).data;
+    expect(listed.map((t) => t.name)).toEqual(["spare", "ci"]);
+    expect(JSON.stringify(listed)).not.toMatch(/gwt_|tokenHash/);
+    for (const p of [member, viewer]) {
+      await expectProblem(agentsApi(p.client).tokens(agent.id), 403, "forbidden");
+      await expectProblem(agentsApi(p.client).revoke(agent.id, second.id), 403, "forbidden");
+    }
+    await expectProblem(bot.revoke(agent.id, second.id), 403, "forbidden");
+    await expectProblem(as.revoke(other.id, second.id), 404, "not_found");
+    await as.revoke(agent.id, second.id);
+    await expectProblem(agentsApi(api.client(second.token)).list(team.id), 401, "unauthenticated");
+    await expectProblem(as.revoke(agent.id, second.id), 404, "not_found");
+    expect((await as.tokens(agent.id)).data.find((t) => t.id === second.id)?.revokedAt).toEqual(expect.any(String));
+    expect((await bot.list(team.id)).data).toHaveLength(2);
+    const audit = await api.db.repo(auditLogs).list({ where: { entityId: agent.id, action: "agent.token_revoked" } });
+    expect(audit.data).toHaveLength(1);
+
     // Deleting the agent ends its token at once.
     await as.delete(agent.id);
     await expectProblem(bot.list(team.id), 401, "unauthenticated");
@@ -185,6 +207,8 @@ describe.each(testDialects())("agents over HTTP on $name", (dialect) => {
       await expectProblem(o.patch(agent.id, { status: "busy" }), 404, "not_found");
       await expectProblem(o.delete(agent.id), 404, "not_found");
       await expectProblem(o.token(agent.id, { name: "x" }), 404, "not_found");
+      await expectProblem(o.tokens(agent.id), 404, "not_found");
+      await expectProblem(o.revoke(agent.id, otherAgent.id), 404, "not_found");
     }
     await expectProblem(agentsApi(admin.client).get(otherAgent.id), 404, "not_found");
     expect((await agentsApi(admin.client).get(agent.id)).name).toBe("Bot");

@@ -6,7 +6,7 @@ import { authenticated, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { listOptions, listQuery, pageOf } from "../pagination.js";
 import { router } from "../router.js";
 import { named } from "../schemas.js";
-import { CreatedTokenSchema } from "./me.js";
+import { ApiTokenSchema, CreatedTokenSchema } from "./me.js";
 
 const AgentSchema = named(agentSchemas.select, "Agent", "An AI agent of a team");
 
@@ -79,6 +79,29 @@ const createToken = createRoute({
   },
 });
 
+const tokenParams = z.object({ id: z.uuid(), tokenId: z.uuid() });
+const listTokens = createRoute({
+  method: "get",
+  path: "/agents/{id}/tokens",
+  tags,
+  summary: "The agent's API tokens, newest first, revoked ones included (admins and owners); never their secrets",
+  security: authenticated,
+  request: { params: idParam },
+  responses: {
+    200: jsonResponse(z.object({ data: z.array(ApiTokenSchema) }), "The tokens"),
+    ...problems("unauthenticated", "forbidden", "not_found"),
+  },
+});
+const revokeToken = createRoute({
+  method: "delete",
+  path: "/agents/{id}/tokens/{tokenId}",
+  tags,
+  summary: "Revoke one of the agent's tokens (admins and owners); it stops working at once",
+  security: authenticated,
+  request: { params: tokenParams },
+  responses: { 204: { description: "Revoked" }, ...problems("unauthenticated", "forbidden", "not_found") },
+});
+
 export function agentsRoutes(deps: AppDependencies) {
   return router()
     .openapi(listAgents, async (c) => {
@@ -113,5 +136,13 @@ export function agentsRoutes(deps: AppDependencies) {
       const ctx = serviceContext(c, deps);
       const token = await agentService.createAgentToken(ctx, deps.auth, c.req.valid("param").id, c.req.valid("json"));
       return c.json(token, 201);
+    })
+    .openapi(listTokens, async (c) =>
+      c.json({ data: await agentService.listAgentTokens(serviceContext(c, deps), c.req.valid("param").id) }, 200),
+    )
+    .openapi(revokeToken, async (c) => {
+      const { id, tokenId } = c.req.valid("param");
+      await agentService.revokeAgentToken(serviceContext(c, deps), id, tokenId);
+      return c.body(null, 204);
     });
 }

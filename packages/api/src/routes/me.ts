@@ -14,7 +14,7 @@ const PreferenceSchema = z
   .object({ key: z.string(), value: jsonPresentValue, updatedAt: z.date() })
   .openapi("Preference");
 const PreferenceRequest = z.object({ value: jsonPresentValue }).strict().openapi("PreferenceRequest");
-const ApiTokenSchema = named(apiTokenSchemas.select.omit({ tokenHash: true }), "ApiToken");
+export const ApiTokenSchema = named(apiTokenSchemas.select.omit({ tokenHash: true }), "ApiToken");
 export const CreatedTokenSchema = z
   .object({ id: z.uuid(), name: z.string(), token: z.string(), expiresAt: z.date().nullable() })
   .openapi("CreatedToken", { description: "`token` is shown in this answer only" });

@@ -4,7 +4,7 @@ import { atLeast, requireTeamRole } from "../access/team-access.js";
 import { recordChange } from "../audit.js";
 import type { ServiceContext } from "../context.js";
 import { ForbiddenError } from "../errors.js";
-import { type AgentStatus, agentSchemas, agentStatuses, agents } from "../schema/index.js";
+import { type AgentStatus, agentSchemas, agentStatuses, agents, apiTokens } from "../schema/index.js";
 import { type Auth, apiTokenInput, type CreatedApiToken } from "./auth.js";
 import { parseInput } from "./input.js";
 import type { PageQuery } from "./teams.js";
@@ -186,5 +186,29 @@ export async function createAgentToken(
       after: { tokenId: created.id, name: created.name, expiresAt: created.expiresAt },
     });
     return created;
+  });
+}
+
+/** The agent's API tokens (admins and owners), newest first, revoked ones included, never their secrets. */
+export async function listAgentTokens(ctx: ServiceContext, agentId: string) {
+  await agentFor(ctx.db, ctx, agentId, "admin");
+  const page = await ctx.db.repo(apiTokens).list({ where: { agentId }, sort: "-createdAt", limit: 200 });
+  return page.data.map(({ tokenHash: _secret, ...token }) => token);
+}
+
+/** Revokes one of the agent's tokens (admins and owners): it stops working at once. */
+export async function revokeAgentToken(ctx: ServiceContext, agentId: string, tokenId: string): Promise<void> {
+  await ctx.db.transaction(async (tx) => {
+    const agent = await agentFor(tx, ctx, agentId, "admin");
+    const token = await tx.repo(apiTokens).find({ id: tokenId, agentId, revokedAt: null });
+    if (!token) throw new NotFoundError("api_tokens", tokenId);
+    await tx.repo(apiTokens).update(tokenId, { revokedAt: new Date() });
+    await recordChange(tx, ctx, {
+      teamId: agent.teamId,
+      action: "agent.token_revoked",
+      entity: "agent",
+      entityId: agentId,
+      before: { tokenId, name: token.name, expiresAt: token.expiresAt },
+    });
   });
 }
