@@ -164,6 +164,30 @@ describe.each(testDialects())("activities over HTTP on $name", (dialect) => {
     expect(await verbsOf(bot, { verb: "theirs" })).toEqual([]);
   });
 
+  it("hides a soft-deleted project's entries from /me/activities until it is restored", async () => {
+    const { teamId, projectId } = await freshProject();
+    const kept = await api.db.repo(projects).create({ teamId, name: "Kept" });
+    await as(member).post(projectId, { verb: "gone-soon", subjectType: "note" });
+    await as(member).post(kept.id, { verb: "stays", subjectType: "note" });
+    const verbs = async (p: { client: Client }) =>
+      (await as(p).mine({ limit: "200" })).data.filter((a) => a.teamId === teamId).map((a) => a.verb);
+    expect(await verbs(member)).toEqual(expect.arrayContaining(["gone-soon", "stays", "added"]));
+
+    const projectsApi = owner.client.api.v1.projects[":id"];
+    await unwrap(projectsApi.$delete({ param: { id: projectId } }));
+    const bot = await agentOf(teamId);
+    for (const p of [owner, member, viewer, bot]) {
+      const seen = await verbs(p);
+      expect(seen).not.toContain("gone-soon");
+      expect(seen).toEqual(expect.arrayContaining(["stays"]));
+    }
+    // Team-level entries (the members added) stay in the team's feed.
+    expect(await verbs(viewer)).toContain("added");
+
+    await unwrap(projectsApi.restore.$post({ param: { id: projectId } }));
+    expect(await verbs(member)).toContain("gone-soon");
+  });
+
   it("pages /me/activities newest first across teams and collaborations", async () => {
     const alice = await api.person("Alice");
     const a = await freshProject(alice);

@@ -58,30 +58,47 @@ function decodeFeedCursor(cursor: string): string {
   return id.toLowerCase();
 }
 
-/** The teams whose whole feed the caller sees, and the projects they see only as a collaborator. */
+/**
+ * Where the caller's feed comes from: the team-level entries of the live teams they belong to (an
+ * agent: its team), and the entries of every live project they see, in those teams or as a
+ * collaborator. A soft-deleted project's entries are hidden with it, and come back if it is restored.
+ */
 async function visibleScopes(db: Session, ctx: ServiceContext): Promise<{ teamIds: string[]; projectIds: string[] }> {
-  if (ctx.principal.kind === "agent") return { teamIds: [ctx.principal.teamId], projectIds: [] };
-  const userId = ctx.principal.userId;
-  const memberships = await db.repo(teamMembers).list({ where: { userId }, limit: 10_000 });
-  const memberOf = memberships.data.map((m) => m.teamId);
+  let memberOf: string[];
+  let collaboratorOf: string[] = [];
+  if (ctx.principal.kind === "agent") {
+    memberOf = [ctx.principal.teamId];
+  } else {
+    const userId = ctx.principal.userId;
+    memberOf = (await db.repo(teamMembers).list({ where: { userId }, limit: 10_000 })).data.map((m) => m.teamId);
+    collaboratorOf = (await db.repo(projectCollaborators).list({ where: { userId }, limit: 10_000 })).data.map(
+      (c) => c.projectId,
+    );
+  }
   // Deleted teams disappear for everyone, their feed with them.
-  const liveTeams =
-    memberOf.length === 0 ? [] : (await db.repo(teams).list({ where: { id: { in: memberOf } }, limit: 10_000 })).data;
-  const teamIds = liveTeams.map((t) => t.id);
-  const collaborations = await db.repo(projectCollaborators).list({ where: { userId }, limit: 10_000 });
-  const collaboratorOf = collaborations.data.map((c) => c.projectId);
-  if (collaboratorOf.length === 0) return { teamIds, projectIds: [] };
-  const liveProjects = await db.repo(projects).list({ where: { id: { in: collaboratorOf } }, limit: 10_000 });
-  const teamSet = new Set(teamIds);
-  const projectTeams = [...new Set(liveProjects.data.map((p) => p.teamId))];
-  const liveProjectTeams = new Set(
-    (await db.repo(teams).list({ where: { id: { in: projectTeams } }, limit: 10_000 })).data.map((t) => t.id),
+  const teamIds =
+    memberOf.length === 0
+      ? []
+      : (await db.repo(teams).list({ where: { id: { in: memberOf } }, limit: 10_000 })).data.map((t) => t.id);
+  const teamProjects =
+    teamIds.length === 0
+      ? []
+      : (await db.repo(projects).list({ where: { teamId: { in: teamIds } }, limit: 10_000 })).data;
+  const collaborations =
+    collaboratorOf.length === 0
+      ? []
+      : (await db.repo(projects).list({ where: { id: { in: collaboratorOf } }, limit: 10_000 })).data;
+  const otherTeams = [...new Set(collaborations.map((p) => p.teamId))].filter((id) => !teamIds.includes(id));
+  const liveOtherTeams = new Set(
+    otherTeams.length === 0
+      ? []
+      : (await db.repo(teams).list({ where: { id: { in: otherTeams } }, limit: 10_000 })).data.map((t) => t.id),
   );
-  // A project of one of the caller's teams is already in that team's feed.
-  const projectIds = liveProjects.data
-    .filter((p) => liveProjectTeams.has(p.teamId) && !teamSet.has(p.teamId))
-    .map((p) => p.id);
-  return { teamIds, projectIds };
+  const projectIds = new Set([
+    ...teamProjects.map((p) => p.id),
+    ...collaborations.filter((p) => teamIds.includes(p.teamId) || liveOtherTeams.has(p.teamId)).map((p) => p.id),
+  ]);
+  return { teamIds, projectIds: [...projectIds] };
 }
 
 // ---------------------------------------------------------------- activities
@@ -122,9 +139,9 @@ export async function createActivity(ctx: ServiceContext, projectId: string, inp
 }
 
 /**
- * Recent activities the caller may see, newest first: everything of the teams they belong to
- * (team-level entries included) and the feeds of the projects they collaborate on. An agent sees
- * its team's. The repository filters with AND only, so the two scopes are two queries merged by id.
+ * Recent activities the caller may see, newest first: the team-level entries of the teams they
+ * belong to, and the feeds of the live projects they see (see `visibleScopes`). The repository
+ * filters with AND only, so the two scopes are two queries merged by id.
  */
 export async function listMyActivities(ctx: ServiceContext, query: MyActivityQuery = {}): Promise<Page<Activity>> {
   const verb = query.verb === undefined ? undefined : parseInput(verbFilter, query.verb);
@@ -136,7 +153,7 @@ export async function listMyActivities(ctx: ServiceContext, query: MyActivityQue
     ...(after !== undefined ? { id: { lt: after } } : {}),
   };
   const scopes = [
-    ...(teamIds.length > 0 ? [{ teamId: { in: teamIds } }] : []),
+    ...(teamIds.length > 0 ? [{ teamId: { in: teamIds }, projectId: null }] : []),
     ...(projectIds.length > 0 ? [{ projectId: { in: projectIds } }] : []),
   ];
   const rows = new Map<string, Activity>();
