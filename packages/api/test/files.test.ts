@@ -164,15 +164,28 @@ describe.each(testDialects())("files, analyses and selected files over HTTP on $
       ["src/lib/c.ts", 20],
       ["docs/readme.md", 40],
       ["Makefile", 5],
+      ["src_old/d.ts", 1],
+      ["SRC/e.ts", 1],
+      ["100%/f.ts", 1],
+      ["100x/g.ts", 1],
     ] as const) {
       await m.upsert(projectId, { path, checksum: `c-${path}`, size, content: "x" });
     }
     const paths = async (query: ListQuery) => (await m.files(projectId, query)).data.map((f) => f.path);
     const all = await m.files(projectId);
     expect(all.data.every((f) => !("content" in f))).toBe(true);
-    expect(await paths({})).toEqual(["Makefile", "docs/readme.md", "src/a.ts", "src/b.js", "src/lib/c.ts"]);
+    expect(await paths({ path: "src" })).toEqual(["src/a.ts", "src/b.js", "src/lib/c.ts", "src_old/d.ts"]);
+    // A prefix is taken literally: case counts, and % and _ are characters like any other.
     expect(await paths({ path: "src/" })).toEqual(["src/a.ts", "src/b.js", "src/lib/c.ts"]);
+    expect(await paths({ path: "src_" })).toEqual(["src_old/d.ts"]);
+    expect(await paths({ path: "SRC" })).toEqual(["SRC/e.ts"]);
+    expect(await paths({ path: "100%" })).toEqual(["100%/f.ts"]);
     expect(await paths({ path: "src/lib" })).toEqual(["src/lib/c.ts"]);
+    for (const extra of ["src_old/d.ts", "SRC/e.ts", "100%/f.ts", "100x/g.ts"]) {
+      const [file] = (await m.files(projectId, { path: extra })).data;
+      await m.delete(file?.id ?? "");
+    }
+    expect(await paths({})).toEqual(["Makefile", "docs/readme.md", "src/a.ts", "src/b.js", "src/lib/c.ts"]);
     expect(await paths({ extension: "ts" })).toEqual(["src/a.ts", "src/lib/c.ts"]);
     expect(await paths({ extension: ".md" })).toEqual(["docs/readme.md"]);
     expect(await paths({ sort: "-size" })).toEqual([

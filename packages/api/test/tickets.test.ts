@@ -204,7 +204,12 @@ describe.each(testDialects())("tickets and tasks over HTTP on $name", (dialect) 
     expect(await ids({ tag: "bug" })).toEqual(["A"]);
     expect(await ids({ tag: "none" })).toEqual([]);
     expect(await ids({ sort: "-createdAt" })).toEqual(["E", "D", "C", "B", "A"]);
-    expect((await ids({ sort: "status,number" }))[0]).toBe("B");
+    // Status and priority sort in their own order (open → in progress → closed; low → urgent).
+    expect(await ids({ sort: "status,number" })).toEqual(["A", "D", "E", "C", "B"]);
+    expect(await ids({ sort: "-priority,number" })).toEqual(["C", "B", "D", "E", "A"]);
+    const urgentFirst = await o.tickets(projectId, { sort: "-priority,number", limit: "2" });
+    const rest = await o.tickets(projectId, { sort: "-priority,number", cursor: urgentFirst.nextCursor ?? "" });
+    expect([...urgentFirst.data, ...rest.data].map((t) => t.title)).toEqual(["C", "B", "D", "E", "A"]);
 
     const first = await o.tickets(projectId, { limit: "2", count: "true", sort: "number" });
     expect(first.total).toBe(5);

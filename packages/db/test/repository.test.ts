@@ -92,6 +92,10 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     expect(await titles({ where: { ...base, status: { notIn: ["draft", "archived"] } } })).toEqual([1, 4, 7]);
     expect(await titles({ where: { ...base, status: { in: [] } } })).toEqual([]);
     expect(await titles({ where: { ...base, title: { like: "ITEM 1%" } } })).toEqual([1]);
+    expect(await titles({ where: { ...base, title: { startsWith: "Item " } } })).toHaveLength(10);
+    expect(await titles({ where: { ...base, title: { startsWith: "item" } } })).toEqual([]);
+    expect(await titles({ where: { ...base, title: { startsWith: "Item_" } } })).toEqual([]);
+    expect(await titles({ where: { ...base, title: { startsWith: "Item 9" } } })).toEqual([9]);
     expect(await titles({ where: { ...base, score: null } })).toEqual([0, 2, 4, 6, 8]);
     expect(await titles({ where: { ...base, score: { isNull: false } } })).toEqual([1, 3, 5, 7, 9]);
     expect(await itemRepo.count({ ...base, status: "active" })).toBe(3);
@@ -125,10 +129,29 @@ describe.each(testDialects())("repository on $name", (dialect) => {
         title: `P${String(i).padStart(2, "0")}`,
         rank: i % 5,
         score: i % 4 === 0 ? null : (i * 7) % 11,
+        status: (["draft", "active", "archived"] as const)[i % 3],
       })),
     );
     expect(rows).toHaveLength(37);
-    for (const sort of [["rank"], ["-rank", "title"], ["score"], ["-score"], ["-createdAt"]] as const) {
+    const sorts = [
+      ["rank"],
+      ["-rank", "title"],
+      ["score"],
+      ["-score"],
+      ["-createdAt"],
+      ["status"],
+      ["-status", "rank"],
+    ];
+    for (const sort of sorts as (readonly (
+      | "rank"
+      | "-rank"
+      | "title"
+      | "score"
+      | "-score"
+      | "-createdAt"
+      | "status"
+      | "-status"
+    )[])[]) {
       const seen: string[] = [];
       let cursor: string | null = null;
       let pages = 0;
@@ -152,6 +175,24 @@ describe.each(testDialects())("repository on $name", (dialect) => {
       const all = await itemRepo.list({ where: { ownerId: owner.id }, sort, limit: 100 });
       expect(seen).toEqual(all.data.map((r) => r.id));
     }
+  });
+
+  it("sorts enums in their declared order, not alphabetically", async () => {
+    const owner = await newOwner("Enums");
+    await itemRepo.createMany(
+      (["archived", "draft", "active", "draft"] as const).map((status, i) => ({
+        ownerId: owner.id,
+        title: `e${i}`,
+        status,
+      })),
+    );
+    const statuses = async (sort: "status" | "-status", cursor?: string | null) =>
+      itemRepo.list({ where: { ownerId: owner.id }, sort, limit: 2, cursor });
+    const first = await statuses("status");
+    expect(first.data.map((r) => r.status)).toEqual(["draft", "draft"]);
+    expect((await statuses("status", first.nextCursor)).data.map((r) => r.status)).toEqual(["active", "archived"]);
+    const descending = await itemRepo.list({ where: { ownerId: owner.id }, sort: "-status" });
+    expect(descending.data.map((r) => r.status)).toEqual(["archived", "active", "draft", "draft"]);
   });
 
   it("sorts nulls last ascending and first descending on both dialects", async () => {

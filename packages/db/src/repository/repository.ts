@@ -595,9 +595,20 @@ export class Repository<T extends AnyTable> {
   // Nulls sort after every value in both directions' "largest" sense: ASC NULLS LAST, DESC NULLS FIRST
   // (PostgreSQL's default, made explicit so SQLite agrees).
   private orderBy(s: { key: string; descending: boolean; nullable: boolean }): SQL {
-    const column = this.columnOf(s.key);
+    const column = this.sortTarget(s.key);
     if (!s.nullable) return s.descending ? desc(column) : asc(column);
     return s.descending ? sql`${column} desc nulls first` : sql`${column} asc nulls last`;
+  }
+
+  /**
+   * What a sort on `key` orders by: the column, or for an enum its position among the declared
+   * values, so `low, normal, high, urgent` sort as declared rather than alphabetically.
+   */
+  private sortTarget(key: string): SQL | PgColumn {
+    const values = this.definition.info.columns[key]?.enumValues;
+    if (!values) return this.columnOf(key);
+    const cases = values.map((v, i) => `when '${v.replaceAll("'", "''")}' then ${i}`).join(" ");
+    return sql`(case ${this.columnOf(key)} ${sql.raw(cases)} end)`;
   }
 
   /** A cursor is opaque but not trusted: each value must fit its column, or the cursor is invalid. */
@@ -610,8 +621,9 @@ export class Repository<T extends AnyTable> {
           return typeof value === "string" && UUID.test(value);
         case "text":
         case "varchar":
-        case "enum":
           return typeof value === "string";
+        case "enum":
+          return typeof value === "string" && (column.enumValues ?? []).includes(value);
         case "integer":
         case "bigint":
           return Number.isSafeInteger(value);
@@ -638,10 +650,17 @@ export class Repository<T extends AnyTable> {
     const alternatives: SQL[] = [];
     const equalSoFar: SQL[] = [];
     sort.forEach((s, i) => {
-      const column = this.columnOf(s.key);
+      const column = this.sortTarget(s.key);
       const value = values[i] ?? null;
       shape.push(`k${i}:${value === null ? "null" : "v"}`);
-      const placeholder = value === null ? undefined : this.bind(bound, column, value, `k${i}`);
+      const enumValues = this.definition.info.columns[s.key]?.enumValues;
+      let placeholder: SQL | undefined;
+      if (value !== null && enumValues) {
+        bound[`k${i}`] = enumValues.indexOf(value as string);
+        placeholder = sql`${sql.placeholder(`k${i}`)}`;
+      } else if (value !== null) {
+        placeholder = this.bind(bound, this.columnOf(s.key), value, `k${i}`);
+      }
       let after: SQL | undefined;
       if (placeholder === undefined) after = s.descending ? isNotNull(column) : undefined;
       else if (s.descending) after = sql`${column} < ${placeholder}`;

@@ -29,6 +29,8 @@ export interface Condition<V> {
   notIn?: readonly V[];
   /** A case-insensitive pattern on both dialects (`%` and `_` wildcards). */
   like?: string;
+  /** Text columns: the value begins with exactly this text (case-sensitive; no wildcards). */
+  startsWith?: string;
   /** `true`: the column is null; `false`: it is not. */
   isNull?: boolean;
   /** JSON array columns: the array holds this element. */
@@ -40,7 +42,20 @@ export type Where<Row> = {
   [K in keyof Row]?: NonNullable<Row[K]> | null | Condition<NonNullable<Row[K]>>;
 };
 
-const OPERATORS = new Set(["eq", "ne", "lt", "lte", "gt", "gte", "in", "notIn", "like", "isNull", "contains"]);
+const OPERATORS = new Set([
+  "eq",
+  "ne",
+  "lt",
+  "lte",
+  "gt",
+  "gte",
+  "in",
+  "notIn",
+  "like",
+  "startsWith",
+  "isNull",
+  "contains",
+]);
 
 function isCondition(value: unknown): value is Condition<unknown> {
   if (value === null || typeof value !== "object" || value instanceof Date || Array.isArray(value)) return false;
@@ -119,6 +134,10 @@ function compileOperator(key: string, column: Column, op: string, operand: unkno
     case "like":
       if (typeof operand !== "string") throw invalid("expected a string pattern");
       return sql`lower(${column}) like lower(${bind(column, operand)})`;
+    case "startsWith":
+      if (typeof operand !== "string") throw invalid("expected a string");
+      // Both dialects count characters in substr, as Array.from does.
+      return sql`substr(${column}, 1, ${bindRaw(Array.from(operand).length)}) = ${bind(column, operand)}`;
     default: {
       if (operand === null) throw invalid("null is only allowed as { isNull: true }");
       const placeholder = bind(column, operand);

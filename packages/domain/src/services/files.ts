@@ -149,11 +149,6 @@ function normalizeExtension(extension: string | null | undefined): string | null
 const encoder = new TextEncoder();
 const byteLength = (text: string) => encoder.encode(text).length;
 
-/** `%` and `_` are wildcards of LIKE, which has no escape on both dialects: each matches one character instead. */
-function prefixPattern(prefix: string): string {
-  return `${prefix.replace(/[%_]/g, "_")}%`;
-}
-
 // ---------------------------------------------------------------- files
 
 /** The project's files, without their content, filtered and paged. */
@@ -169,7 +164,7 @@ export async function listFiles(
   const page = await ctx.db.repo(files).list({
     where: {
       projectId,
-      ...(path !== undefined ? { path: { like: prefixPattern(path) } } : {}),
+      ...(path !== undefined ? { path: { startsWith: path } } : {}),
       ...(extension !== undefined ? { extension } : {}),
     },
     sort: query.sort ?? "path",
