@@ -174,6 +174,9 @@ export class Repository<T extends AnyTable> {
 
   /** The row with this key, or the first row matching `where`; `null` when there is none. */
   async find(keyOrWhere: Key<T> | Where<Row<T>>, options: ReadOptions = {}): Promise<Row<T> | null> {
+    if (this.keyColumns.length === 1 && !options.forUpdate && this.isKey(keyOrWhere)) {
+      return (await this.findByKey(keyOrWhere, options.deleted ?? "exclude")) ?? null;
+    }
     const where = this.isKey(keyOrWhere) ? this.keyWhere(keyOrWhere) : (keyOrWhere as Where<Row<T>>);
     const rows = (await this.select({ ...options, where, limit: 1 }, false)).rows;
     return rows[0] ?? null;
@@ -740,6 +743,38 @@ export class Repository<T extends AnyTable> {
         return (mode === "get" ? rows[0] : rows) as R;
       },
     ) as Promise<R>;
+  }
+
+  /** The row with this (single-column) key: the hottest read, so it skips the general filter building. */
+  private findByKey(key: unknown, deleted: Deleted): Promise<Row<T> | undefined> {
+    const name = this.keyColumns[0] as string;
+    const column = this.columnOf(name);
+    if (key === null || key === undefined || typeof key === "object") {
+      throw new ValidationError([{ path: [name], message: "a key value is required" }]);
+    }
+    if (this.uuidKeys.has(column.name) && (typeof key !== "string" || !UUID.test(key))) {
+      throw new ValidationError([{ path: [name], message: "must be a UUID" }]);
+    }
+    return this.execute<Row<T> | undefined>(
+      `byKey|${deleted}`,
+      (db) => {
+        const conditions: SQL[] = [eq(column, sql`${sql.placeholder("k")}`)];
+        if (this.definition.info.softDelete && deleted !== "include") {
+          const deletedAt = this.columnOf("deletedAt");
+          conditions.push(deleted === "only" ? isNotNull(deletedAt) : isNull(deletedAt));
+        }
+        // Written in, not bound: see limitOf.
+        return db
+          .select()
+          .from(this.table)
+          .where(allOf(conditions))
+          .limit(sql.raw("1") as unknown as number);
+      },
+      { k: column.mapToDriverValue(key) },
+      "get",
+      true,
+      true,
+    );
   }
 
   /**

@@ -106,7 +106,9 @@ async function searchType(
     select: (s: NonNullable<ReturnType<typeof textSearch>>) => SQL,
   ) => {
     const search = textSearch(db.dialect, table, q);
-    return search ? db.execute<Hit>(sql`${select(search)} order by "rank" desc, "id" limit ${limit}`) : [];
+    return search
+      ? db.execute<Hit>(sql`${select(search)} order by "rank" desc, "id" limit ${sql.raw(String(limit))}`)
+      : [];
   };
   const columns = (
     s: NonNullable<ReturnType<typeof textSearch>>,
