@@ -61,17 +61,22 @@ export function createApp(deps: AppDependencies) {
   const app = router();
   app.use(requestId({ headerName: "X-Request-Id" }));
   app.use(requestLog(deps.logger));
-  app.use(
-    bodyLimit({
-      maxSize: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
-      // The rest of the body is never read, so the connection cannot serve another request: say so,
-      // or a client reusing it finds it closed under its next request.
-      onError: (c) =>
-        sendProblem(c, "payload_too_large", {
-          detail: `the body may have at most ${deps.bodyLimit ?? DEFAULT_BODY_LIMIT} bytes`,
-          headers: { Connection: "close" },
-        }),
-    }),
+  const limitBody = bodyLimit({
+    maxSize: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // The rest of the body is never read, so the connection cannot serve another request: say so,
+    // or a client reusing it finds it closed under its next request.
+    onError: (c) =>
+      sendProblem(c, "payload_too_large", {
+        detail: `the body may have at most ${deps.bodyLimit ?? DEFAULT_BODY_LIMIT} bytes`,
+        headers: { Connection: "close" },
+      }),
+  });
+  // A request without Content-Length or Transfer-Encoding has no body (RFC 9112 §6.3). Skipping the
+  // limit then matters: asking for the body makes the Node adapter build a whole Fetch Request.
+  app.use((c, next) =>
+    c.req.header("content-length") === undefined && c.req.header("transfer-encoding") === undefined
+      ? next()
+      : limitBody(c, next),
   );
   app.use(requireJsonBody);
   app.use(`${API_BASE}/*`, resolvePrincipal(deps));
