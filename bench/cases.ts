@@ -412,9 +412,7 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
       name: "withTasks",
       layer: async () => {
         const id = nextWithTasks();
-        const ticket = await db.repo(tickets).get(id);
-        const page = await db.repo(tasks).list({ where: { ticketId: id }, sort: "orderIndex", limit: 100 });
-        return { ...ticket, tasks: page.data };
+        return db.repo(tickets).getWith(id, { tasks: { table: tasks, foreignKey: "ticketId", sort: "orderIndex" } });
       },
       raw: rawCases[4].raw,
       drizzle: async () => {

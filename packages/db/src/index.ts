@@ -16,6 +16,7 @@ export {
 export type {
   Condition,
   Deleted,
+  Include,
   Key,
   ListOptions,
   Page,
@@ -27,6 +28,7 @@ export type {
   UpdateOptions,
   UpsertOptions,
   Where,
+  WithIncluded,
 } from "./repository/repository.js";
 export { Repository } from "./repository/repository.js";
 export {

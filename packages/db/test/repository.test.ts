@@ -177,6 +177,34 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     }
   });
 
+  it("reads a row with its children in one statement, decoded exactly as a list would", async () => {
+    const owner = await newOwner("Parent");
+    const lonely = await newOwner("Lonely");
+    const due = new Date("2031-05-06T07:08:09.123Z");
+    const children = await itemRepo.createMany([
+      { ownerId: owner.id, title: "c1", rank: 2, flag: true, data: { tags: ["x"], nested: { n: 1 } }, dueAt: due },
+      { ownerId: owner.id, title: "c2", rank: 9, big: 2 ** 52 + 3, score: 0.25, labels: ["a", "b"] },
+      { ownerId: owner.id, title: "c3", rank: 5, body: 'quotes " and \\ and \u00e9' },
+      { ownerId: owner.id, title: "gone", rank: 7 },
+    ]);
+    await itemRepo.delete(children[3]?.id as string);
+    const include = { items: { table: items, foreignKey: "ownerId", sort: "-rank" } } as const;
+    const read = await ownerRepo.getWith(owner.id, include);
+    const listed = await itemRepo.list({ where: { ownerId: owner.id }, sort: "-rank" });
+    expect(read.items).toEqual(listed.data);
+    expect(read.items.map((i) => i.title)).toEqual(["c2", "c3", "c1"]);
+    expect(read.items[2]?.dueAt).toEqual(due);
+    expect(read.items[2]?.flag).toBe(true);
+    expect(read.items[0]?.big).toBe(2 ** 52 + 3);
+    const { items: _children, ...parent } = read;
+    expect(parent).toEqual(await ownerRepo.get(owner.id));
+    expect((await ownerRepo.getWith(lonely.id, include)).items).toEqual([]);
+    await expect(ownerRepo.getWith("0190a6a4-0000-7000-8000-000000000000", include)).rejects.toBeInstanceOf(
+      NotFoundError,
+    );
+    await expect(ownerRepo.getWith("not-a-uuid", include)).rejects.toBeInstanceOf(ValidationError);
+  });
+
   it("sorts enums in their declared order, not alphabetically", async () => {
     const owner = await newOwner("Enums");
     await itemRepo.createMany(

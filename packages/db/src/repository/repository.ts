@@ -94,6 +94,17 @@ export interface SearchHit<R> {
   snippet: string;
 }
 
+/** Child rows to load with a row: those of `table` whose `foreignKey` holds the row's key. */
+export interface Include<C extends AnyTable = AnyTable> {
+  table: C;
+  foreignKey: ColumnKey<C>;
+  /** Their order; by key when not given. */
+  sort?: SortKey<C> | readonly SortKey<C>[];
+}
+
+/** The row with each include's children under its name. */
+export type WithIncluded<R, I extends Record<string, Include>> = R & { [K in keyof I]: RowOf<I[K]["table"]>[] };
+
 export interface UpdateOptions {
   /** Fails with `VersionConflictError` unless the row is at this version. */
   expectedVersion?: number;
@@ -716,7 +727,8 @@ export class Repository<T extends AnyTable> {
     values: Values,
     mode: Mode,
     cache = true,
-    wholeRows = false,
+    /** The statement returns whole rows (true), or whole rows followed by these extra fields. */
+    wholeRows: boolean | readonly string[] = false,
   ): Promise<R> {
     const session = this.session;
     const cacheable = cache && (session.dialect === "sqlite" || !session.inTransaction);
@@ -725,7 +737,10 @@ export class Repository<T extends AnyTable> {
     let prepared: Prepared = cacheable ? statements.get(key) : undefined;
     return session.run(
       () => {
-        if (wholeRows) return this.sqliteRows(key, prepared, build, values, mode, cacheable) as R;
+        if (wholeRows) {
+          const extras = wholeRows === true ? [] : wholeRows;
+          return this.sqliteRows(key, prepared, build, values, mode, cacheable, extras) as R;
+        }
         if (!prepared) {
           // biome-ignore lint/suspicious/noExplicitAny: see above.
           prepared = build(session.drizzle as any).prepare(key);
@@ -743,6 +758,91 @@ export class Repository<T extends AnyTable> {
         return (mode === "get" ? rows[0] : rows) as R;
       },
     ) as Promise<R>;
+  }
+
+  /**
+   * The row with this key and its children, in one statement: each include becomes a subquery that
+   * aggregates the children into a JSON array (`json_group_array` on SQLite, `json_agg` on
+   * PostgreSQL), decoded by their table's columns. `NotFoundError` when there is no such row.
+   *
+   * ```ts
+   * const ticket = await db.repo(tickets).getWith(id, { tasks: { table: tasks, foreignKey: "ticketId", sort: "orderIndex" } });
+   * ticket.tasks; // typed task rows, in order
+   * ```
+   */
+  async getWith<I extends Record<string, Include>>(
+    key: Key<T>,
+    include: I,
+    options: Pick<ReadOptions, "deleted"> = {},
+  ): Promise<WithIncluded<Row<T>, I>> {
+    const name = this.keyColumns[0] as string;
+    if (this.keyColumns.length !== 1)
+      throw new Error(`getWith needs a single-column key; ${this.name} has a composite one`);
+    const column = this.columnOf(name);
+    if (key === null || key === undefined || typeof key === "object") {
+      throw new ValidationError([{ path: [name], message: "a key value is required" }]);
+    }
+    if (this.uuidKeys.has(column.name) && (typeof key !== "string" || !UUID.test(key))) {
+      throw new ValidationError([{ path: [name], message: "must be a UUID" }]);
+    }
+    const deleted = options.deleted ?? "exclude";
+    const names = Object.keys(include);
+    const children = names.map((as) => {
+      const spec = include[as] as Include;
+      if (spec.table.name === this.name) throw new Error(`getWith cannot include ${this.name} in itself`);
+      return { as, spec, repo: this.session.repo(spec.table) };
+    });
+    const shape = `with|${deleted}|${children
+      .map(
+        ({ as, spec }) => `${as}:${spec.table.name}.${String(spec.foreignKey)}:${[spec.sort ?? []].flat().join(",")}`,
+      )
+      .join(";")}`;
+    const row = await this.execute<Values | undefined>(
+      shape,
+      (db) => {
+        const extras = Object.fromEntries(children.map(({ as, spec, repo }) => [as, repo.childrenOf(column, spec)]));
+        const conditions: SQL[] = [eq(column, sql`${sql.placeholder("k")}`)];
+        if (this.definition.info.softDelete && deleted !== "include") {
+          const deletedAt = this.columnOf("deletedAt");
+          conditions.push(deleted === "only" ? isNotNull(deletedAt) : isNull(deletedAt));
+        }
+        return db
+          .select({ ...this.columns, ...extras })
+          .from(this.table)
+          .where(allOf(conditions))
+          .limit(sql.raw("1") as unknown as number);
+      },
+      { k: column.mapToDriverValue(key) },
+      "get",
+      true,
+      names,
+    );
+    if (!row) throw new NotFoundError(this.name, key);
+    for (const { as, repo } of children) {
+      const value = row[as];
+      const arrays = (typeof value === "string" ? JSON.parse(value) : (value ?? [])) as unknown[][];
+      row[as] = arrays.map((raw) => repo.decode(raw));
+    }
+    return row as WithIncluded<Row<T>, I>;
+  }
+
+  /** @internal A JSON array of this table's rows whose `spec.foreignKey` equals `parentKey`, as arrays of column values. */
+  childrenOf(parentKey: Column, spec: Include): SQL {
+    const foreignKey = this.columnOf(String(spec.foreignKey));
+    const values = sql.join(
+      this.decoders.map(([, c]) => sql`${c}`),
+      sql`, `,
+    );
+    const order = sql.join(
+      this.sortSpec(spec.sort as ListOptions<T>["sort"]).map((s) => this.orderBy(s)),
+      sql`, `,
+    );
+    const conditions = [sql`${foreignKey} = ${parentKey}`];
+    if (this.definition.info.softDelete) conditions.push(sql`${this.columnOf("deletedAt")} is null`);
+    const where = sql.join(conditions, sql` and `);
+    return this.session.dialect === "sqlite"
+      ? sql`(select json_group_array(json_array(${values}) order by ${order}) from ${this.table} where ${where})`
+      : sql`(select coalesce(json_agg(json_build_array(${values}) order by ${order}), '[]'::json) from ${this.table} where ${where})`;
   }
 
   /** The row with this (single-column) key: the hottest read, so it skips the general filter building. */
@@ -790,6 +890,7 @@ export class Repository<T extends AnyTable> {
     values: Values,
     mode: Mode,
     cacheable: boolean,
+    extras: readonly string[] = [],
   ): Row<T> | Row<T>[] | undefined {
     let statement = cached as RowStatement | undefined;
     if (!statement) {
@@ -804,9 +905,9 @@ export class Repository<T extends AnyTable> {
     // A select stops at its first row; a write with `returning` must run to the end.
     if (mode === "get" && statement.select) {
       const raw = statement.statement.get(...args) as unknown[] | undefined;
-      return raw ? this.decode(raw) : undefined;
+      return raw ? this.decode(raw, extras) : undefined;
     }
-    const rows = (statement.statement.all(...args) as unknown[][]).map((raw) => this.decode(raw));
+    const rows = (statement.statement.all(...args) as unknown[][]).map((raw) => this.decode(raw, extras));
     return mode === "get" ? rows[0] : rows;
   }
 
@@ -824,8 +925,11 @@ export class Repository<T extends AnyTable> {
     return sql`${sql.placeholder("limit")}`;
   }
 
-  /** A row as the driver returns it (an array in selection order), as the table's typed row. */
-  private decode(raw: unknown[]): Row<T> {
+  /**
+   * @internal A row as the driver returns it (an array in selection order) as the table's typed row;
+   * values after the columns go under the `extras` names as they are.
+   */
+  decode(raw: unknown[], extras: readonly string[] = []): Row<T> {
     const row: Values = {};
     const decoders = this.decoders;
     for (let i = 0; i < decoders.length; i++) {
@@ -833,6 +937,7 @@ export class Repository<T extends AnyTable> {
       const value = raw[i];
       row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
     }
+    for (let i = 0; i < extras.length; i++) row[extras[i] as string] = raw[decoders.length + i];
     return row as Row<T>;
   }
 

@@ -177,13 +177,21 @@ async function ticketAccess(
   assertId("tickets", ticketId);
   const ticket = await db.repo(tickets).find(ticketId);
   if (!ticket) throw new NotFoundError("tickets", ticketId);
+  return { ticket, access: await accessToTicket(db, ctx, ticket, need) };
+}
+
+/** The caller's access to a ticket already read; a ticket of a project they cannot see is not found. */
+async function accessToTicket(db: Session, ctx: ServiceContext, ticket: TicketRow, need: ProjectNeed) {
   try {
-    return { ticket, access: await requireProjectAccess(db, ctx.principal, ticket.projectId, need) };
+    return await requireProjectAccess(db, ctx.principal, ticket.projectId, need);
   } catch (error) {
-    if (error instanceof NotFoundError) throw new NotFoundError("tickets", ticketId);
+    if (error instanceof NotFoundError) throw new NotFoundError("tickets", ticket.id);
     throw error;
   }
 }
+
+/** A ticket's tasks, in order, as `getWith` loads them with the ticket. */
+const ticketTasks = { tasks: { table: tasks, foreignKey: "ticketId", sort: ["orderIndex", "createdAt"] } } as const;
 
 /** The task, its (live) ticket and the caller's access to the project. */
 async function taskAccess(db: Session, ctx: ServiceContext, taskId: string, need: ProjectNeed) {
@@ -325,9 +333,12 @@ export async function getTicket(
   ticketId: string,
   options: { include?: readonly "tasks"[] } = {},
 ): Promise<TicketWithTasks> {
-  const { ticket } = await ticketAccess(ctx.db, ctx, ticketId, "read");
-  if (!options.include?.includes("tasks")) return ticketOf(ticket);
-  return { ...ticketOf(ticket), tasks: await tasksOf(ctx.db, ticketId) };
+  if (!options.include?.includes("tasks")) return ticketOf((await ticketAccess(ctx.db, ctx, ticketId, "read")).ticket);
+  assertId("tickets", ticketId);
+  // The ticket and its tasks in one statement.
+  const { tasks: taskRows, ...ticket } = await ctx.db.repo(tickets).getWith(ticketId, ticketTasks);
+  await accessToTicket(ctx.db, ctx, ticket, "read");
+  return { ...ticketOf(ticket), tasks: taskRows };
 }
 
 /** Changes a ticket; closing it shows in the activity feed. */
