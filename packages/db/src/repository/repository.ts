@@ -129,6 +129,17 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 type Prepared = any;
 type Values = Record<string, unknown>;
 type Mode = "all" | "get" | "run";
+/** The part of a postgres-js client the repository calls. */
+interface PostgresClient {
+  unsafe(text: string, params: unknown[], options: { prepare: boolean }): { values(): Promise<unknown[][]> };
+}
+/** A statement's SQL and parameters, to run on whichever connection the session holds. */
+interface TextStatement {
+  text: string;
+  params: unknown[];
+  select: boolean;
+}
+const NOT_TAKEN = Symbol("not taken");
 interface RowStatement {
   statement: import("better-sqlite3").Statement;
   params: unknown[];
@@ -749,6 +760,11 @@ export class Repository<T extends AnyTable> {
         return prepared[mode](values) as R;
       },
       async () => {
+        if (wholeRows && session.shared.driver === "postgres-js") {
+          const extras = wholeRows === true ? [] : wholeRows;
+          const rows = await this.postgresRows(key, build, values, mode, extras, cache);
+          if (rows !== NOT_TAKEN) return rows as R;
+        }
         if (!prepared) {
           // biome-ignore lint/suspicious/noExplicitAny: see above.
           prepared = build(session.drizzle as any).prepare(key);
@@ -923,6 +939,42 @@ export class Repository<T extends AnyTable> {
     }
     bound.limit = limit;
     return sql`${sql.placeholder("limit")}`;
+  }
+
+  /**
+   * postgres-js statements that return whole rows run on the session's own client (the pool, or the
+   * transaction's connection), prepared by postgres-js per connection and decoded by the table's
+   * columns. Drizzle builds the SQL once per shape; unlike a Drizzle prepared query, the text serves
+   * inside transactions too. Reads meant for replicas go the Drizzle way, which routes them.
+   */
+  private async postgresRows(
+    key: string,
+    // biome-ignore lint/suspicious/noExplicitAny: see execute.
+    build: (db: PgDatabase<any, any>) => unknown,
+    values: Values,
+    mode: Mode,
+    extras: readonly string[],
+    /** False for one-off statements (large bulk inserts): neither kept here nor prepared on the server. */
+    cache: boolean,
+  ): Promise<Row<T> | Row<T>[] | undefined | typeof NOT_TAKEN> {
+    const session = this.session;
+    // biome-ignore lint/suspicious/noExplicitAny: the Drizzle database or transaction, for its client.
+    const drizzle = session.drizzle as any;
+    const statements = session.shared.prepared;
+    const textKey = `${key}|text`;
+    let statement = statements.get(textKey) as TextStatement | undefined;
+    if (!statement) {
+      const { sql: text, params } = (build(drizzle) as { toSQL(): { sql: string; params: unknown[] } }).toSQL();
+      statement = { text, params, select: /^\s*select\b/i.test(text) };
+      if (cache) remember(statements, textKey, statement);
+    }
+    const client = drizzle.session?.client as PostgresClient | undefined;
+    if (!client || (statement.select && drizzle.$replicas && !session.inTransaction)) return NOT_TAKEN;
+    const raw = (await client
+      .unsafe(statement.text, fillPlaceholders(statement.params, values), { prepare: cache })
+      .values()) as unknown[][];
+    const rows = raw.map((r) => this.decode(r, extras));
+    return mode === "get" ? rows[0] : rows;
   }
 
   /**
