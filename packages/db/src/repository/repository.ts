@@ -278,6 +278,8 @@ export class Repository<T extends AnyTable> {
   async createMany(values: readonly InsertOf<T>[]): Promise<Row<T>[]> {
     if (values.length === 0) return [];
     const rows = values.map((v, i) => this.prepareInsert(this.validate("insert", v, i)));
+    // One statement is atomic on its own; several need a transaction to stand or fall together.
+    if (this.statementsFor(rows) === 1) return this.insertRows(rows);
     return this.session.transaction(async (tx) => tx.repo(this.definition).insertRows(rows));
   }
 
@@ -439,10 +441,8 @@ export class Repository<T extends AnyTable> {
 
   // ---------------------------------------------------------------- internals
 
-  /** @internal Inserts rows already validated and completed by `prepareInsert`, chunked by bound-value limits. */
-  async insertRows(rows: Values[]): Promise<Row<T>[]> {
-    const result: Row<T>[] = new Array(rows.length);
-    // Rows with the same columns go in one statement; the result keeps the input order.
+  /** Rows with the same columns, by those columns, each group in input order. */
+  private insertGroups(rows: Values[]): Map<string, number[]> {
     const groups = new Map<string, number[]>();
     rows.forEach((row, i) => {
       const signature = Object.keys(row).join(",");
@@ -450,16 +450,36 @@ export class Repository<T extends AnyTable> {
       if (group) group.push(i);
       else groups.set(signature, [i]);
     });
-    for (const [signature, indexes] of groups) {
-      const width = Math.max(1, signature.split(",").length);
-      const perChunk = Math.max(1, Math.floor(MAX_BOUND_VALUES / width));
+    return groups;
+  }
+
+  private rowsPerStatement(signature: string): number {
+    return Math.max(1, Math.floor(MAX_BOUND_VALUES / Math.max(1, signature.split(",").length)));
+  }
+
+  /** How many insert statements `insertRows` takes for these rows. */
+  private statementsFor(rows: Values[]): number {
+    let statements = 0;
+    for (const [signature, indexes] of this.insertGroups(rows)) {
+      statements += Math.ceil(indexes.length / this.rowsPerStatement(signature));
+    }
+    return statements;
+  }
+
+  /** @internal Inserts rows already validated and completed by `prepareInsert`, chunked by bound-value limits. */
+  async insertRows(rows: Values[]): Promise<Row<T>[]> {
+    const result: Row<T>[] = new Array(rows.length);
+    // Rows with the same columns go in one statement; the result keeps the input order.
+    for (const [signature, indexes] of this.insertGroups(rows)) {
+      const perChunk = this.rowsPerStatement(signature);
       for (let start = 0; start < indexes.length; start += perChunk) {
         const chunk = indexes.slice(start, start + perChunk);
         const bound: Values = {};
-        const valueRows = chunk.map((index, n) => this.bindRow(bound, rows[index] as Values, `r${n}_`));
+        const names = chunk.map((index, n) => this.bindValues(bound, rows[index] as Values, `r${n}_`));
         const inserted = await this.execute<Row<T>[]>(
           `insert|${signature}|${chunk.length}`,
-          (db) => db.insert(this.table).values(valueRows).returning(),
+          // The placeholders are made only when the statement is built, not on every call.
+          (db) => db.insert(this.table).values(names.map(placeholders)).returning(),
           bound,
           "all",
           // Bulk statements vary in size and are large: keeping each would crowd out the hot ones.
@@ -512,6 +532,18 @@ export class Repository<T extends AnyTable> {
       row.updatedAt = row.createdAt;
     }
     return row;
+  }
+
+  /** Registers a row's values, encoded by their columns; returns each property's placeholder name. */
+  private bindValues(bound: Values, row: Values, prefix: string): Record<string, string> {
+    const names: Record<string, string> = {};
+    for (const key in row) {
+      const name = `${prefix}${key}`;
+      const value = row[key];
+      bound[name] = value === null || value === undefined ? null : this.columnOf(key).mapToDriverValue(value);
+      names[key] = name;
+    }
+    return names;
   }
 
   private bindRow(bound: Values, row: Values, prefix: string): Record<string, SQL> {
@@ -1047,6 +1079,13 @@ export class Repository<T extends AnyTable> {
 
 function quote(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`;
+}
+
+/** A row of placeholders, from the names `bindValues` gave. */
+function placeholders(names: Record<string, string>): Record<string, SQL> {
+  const row: Record<string, SQL> = {};
+  for (const key in names) row[key] = sql`${sql.placeholder(names[key] as string)}`;
+  return row;
 }
 
 function remember(cache: Map<string, Prepared>, key: string, prepared: Prepared): void {
