@@ -823,17 +823,11 @@ export class Repository<T extends AnyTable> {
     include: I,
     options: Pick<ReadOptions, "deleted"> = {},
   ): Promise<WithIncluded<Row<T>, I>> {
-    const name = this.keyColumns[0] as string;
-    if (this.keyColumns.length !== 1)
+    if (this.keyColumns.length !== 1) {
       throw new Error(`getWith needs a single-column key; ${this.name} has a composite one`);
-    const column = this.columnOf(name);
-    if (key === null || key === undefined || typeof key === "object") {
-      throw new ValidationError([{ path: [name], message: "a key value is required" }]);
-    }
-    if (this.uuidKeys.has(column.name) && (typeof key !== "string" || !UUID.test(key))) {
-      throw new ValidationError([{ path: [name], message: "must be a UUID" }]);
     }
     const deleted = options.deleted ?? "exclude";
+    const lookup = this.keyLookup(key, deleted);
     const names = Object.keys(include);
     const children = names.map((as) => {
       const spec = include[as] as Include;
@@ -848,19 +842,16 @@ export class Repository<T extends AnyTable> {
     const row = await this.execute<Values | undefined>(
       shape,
       (db) => {
-        const extras = Object.fromEntries(children.map(({ as, spec, repo }) => [as, repo.childrenOf(column, spec)]));
-        const conditions: SQL[] = [eq(column, sql`${sql.placeholder("k")}`)];
-        if (this.definition.info.softDelete && deleted !== "include") {
-          const deletedAt = this.columnOf("deletedAt");
-          conditions.push(deleted === "only" ? isNotNull(deletedAt) : isNull(deletedAt));
-        }
+        const extras = Object.fromEntries(
+          children.map(({ as, spec, repo }) => [as, repo.childrenOf(lookup.column, spec)]),
+        );
         return db
           .select({ ...this.columns, ...extras })
           .from(this.table)
-          .where(allOf(conditions))
+          .where(lookup.condition())
           .limit(sql.raw("1") as unknown as number);
       },
-      { k: column.mapToDriverValue(key) },
+      lookup.values,
       "get",
       true,
       names,
@@ -895,6 +886,28 @@ export class Repository<T extends AnyTable> {
 
   /** The row with this (single-column) key: the hottest read, so it skips the general filter building. */
   private findByKey(key: unknown, deleted: Deleted): Promise<Row<T> | undefined> {
+    const lookup = this.keyLookup(key, deleted);
+    return this.execute<Row<T> | undefined>(
+      `byKey|${deleted}`,
+      // LIMIT written in, not bound: see limitOf.
+      (db) =>
+        db
+          .select()
+          .from(this.table)
+          .where(lookup.condition())
+          .limit(sql.raw("1") as unknown as number),
+      lookup.values,
+      "get",
+      true,
+      true,
+    );
+  }
+
+  /**
+   * The single key column, the key checked and encoded as its placeholder value `k`, and the
+   * condition (built only when a statement is) that finds that row among the `deleted` ones.
+   */
+  private keyLookup(key: unknown, deleted: Deleted) {
     const name = this.keyColumns[0] as string;
     const column = this.columnOf(name);
     if (key === null || key === undefined || typeof key === "object") {
@@ -903,26 +916,15 @@ export class Repository<T extends AnyTable> {
     if (this.uuidKeys.has(column.name) && (typeof key !== "string" || !UUID.test(key))) {
       throw new ValidationError([{ path: [name], message: "must be a UUID" }]);
     }
-    return this.execute<Row<T> | undefined>(
-      `byKey|${deleted}`,
-      (db) => {
-        const conditions: SQL[] = [eq(column, sql`${sql.placeholder("k")}`)];
-        if (this.definition.info.softDelete && deleted !== "include") {
-          const deletedAt = this.columnOf("deletedAt");
-          conditions.push(deleted === "only" ? isNotNull(deletedAt) : isNull(deletedAt));
-        }
-        // Written in, not bound: see limitOf.
-        return db
-          .select()
-          .from(this.table)
-          .where(allOf(conditions))
-          .limit(sql.raw("1") as unknown as number);
-      },
-      { k: column.mapToDriverValue(key) },
-      "get",
-      true,
-      true,
-    );
+    const condition = () => {
+      const conditions: SQL[] = [eq(column, sql`${sql.placeholder("k")}`)];
+      if (this.definition.info.softDelete && deleted !== "include") {
+        const deletedAt = this.columnOf("deletedAt");
+        conditions.push(deleted === "only" ? isNotNull(deletedAt) : isNull(deletedAt));
+      }
+      return allOf(conditions);
+    };
+    return { column, values: { k: column.mapToDriverValue(key) } as Values, condition };
   }
 
   /**
