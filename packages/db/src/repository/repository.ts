@@ -196,7 +196,7 @@ export class Repository<T extends AnyTable> {
 
   /** The row with this key, or the first row matching `where`; `null` when there is none. */
   async find(keyOrWhere: Key<T> | Where<Row<T>>, options: ReadOptions = {}): Promise<Row<T> | null> {
-    if (this.keyColumns.length === 1 && !options.forUpdate && this.isKey(keyOrWhere)) {
+    if (!options.forUpdate && this.isKey(keyOrWhere)) {
       return (await this.findByKey(keyOrWhere, options.deleted ?? "exclude")) ?? null;
     }
     const where = this.isKey(keyOrWhere) ? this.keyWhere(keyOrWhere) : (keyOrWhere as Where<Row<T>>);
@@ -884,7 +884,7 @@ export class Repository<T extends AnyTable> {
       : sql`(select coalesce(json_agg(json_build_array(${values}) order by ${order}), '[]'::json) from ${this.table} where ${where})`;
   }
 
-  /** The row with this (single-column) key: the hottest read, so it skips the general filter building. */
+  /** The row with this key: the hottest read, so it skips the general filter building. */
   private findByKey(key: unknown, deleted: Deleted): Promise<Row<T> | undefined> {
     const lookup = this.keyLookup(key, deleted);
     return this.execute<Row<T> | undefined>(
@@ -904,27 +904,34 @@ export class Repository<T extends AnyTable> {
   }
 
   /**
-   * The single key column, the key checked and encoded as its placeholder value `k`, and the
-   * condition (built only when a statement is) that finds that row among the `deleted` ones.
+   * The key checked and encoded as placeholder values (`k0`, `k1`, … per key column), the first key
+   * column, and the condition (built only when a statement is) that finds that row among the
+   * `deleted` ones.
    */
   private keyLookup(key: unknown, deleted: Deleted) {
-    const name = this.keyColumns[0] as string;
-    const column = this.columnOf(name);
-    if (key === null || key === undefined || typeof key === "object") {
-      throw new ValidationError([{ path: [name], message: "a key value is required" }]);
-    }
-    if (this.uuidKeys.has(column.name) && (typeof key !== "string" || !UUID.test(key))) {
-      throw new ValidationError([{ path: [name], message: "must be a UUID" }]);
-    }
+    const single = this.keyColumns.length === 1;
+    const values: Values = {};
+    const columns = this.keyColumns.map((name, i) => {
+      const column = this.columnOf(name);
+      const value = single ? key : (key as Values)[name];
+      if (value === null || value === undefined || (typeof value === "object" && !(value instanceof Date))) {
+        throw new ValidationError([{ path: [name], message: "a key value is required" }]);
+      }
+      if (this.uuidKeys.has(column.name) && (typeof value !== "string" || !UUID.test(value))) {
+        throw new ValidationError([{ path: [name], message: "must be a UUID" }]);
+      }
+      values[`k${i}`] = column.mapToDriverValue(value);
+      return column;
+    });
     const condition = () => {
-      const conditions: SQL[] = [eq(column, sql`${sql.placeholder("k")}`)];
+      const conditions: SQL[] = columns.map((column, i) => eq(column, sql`${sql.placeholder(`k${i}`)}`));
       if (this.definition.info.softDelete && deleted !== "include") {
         const deletedAt = this.columnOf("deletedAt");
         conditions.push(deleted === "only" ? isNotNull(deletedAt) : isNull(deletedAt));
       }
       return allOf(conditions);
     };
-    return { column, values: { k: column.mapToDriverValue(key) } as Values, condition };
+    return { column: columns[0] as PgColumn, values, condition };
   }
 
   /**
