@@ -140,6 +140,9 @@ interface TextStatement {
   select: boolean;
 }
 const NOT_TAKEN = Symbol("not taken");
+const KEY_PLACEHOLDERS = Array.from({ length: 8 }, (_, i) => `k${i}`);
+/** The placeholder name of key column `i`: `k0`, `k1`, … */
+const keyPlaceholder = (i: number) => KEY_PLACEHOLDERS[i] ?? `k${i}`;
 interface RowStatement {
   statement: import("better-sqlite3").Statement;
   params: unknown[];
@@ -827,7 +830,8 @@ export class Repository<T extends AnyTable> {
       throw new Error(`getWith needs a single-column key; ${this.name} has a composite one`);
     }
     const deleted = options.deleted ?? "exclude";
-    const lookup = this.keyLookup(key, deleted);
+    const values = this.keyValues(key);
+    const parentKey = this.columnOf(this.keyColumns[0] as string);
     const names = Object.keys(include);
     const children = names.map((as) => {
       const spec = include[as] as Include;
@@ -842,16 +846,14 @@ export class Repository<T extends AnyTable> {
     const row = await this.execute<Values | undefined>(
       shape,
       (db) => {
-        const extras = Object.fromEntries(
-          children.map(({ as, spec, repo }) => [as, repo.childrenOf(lookup.column, spec)]),
-        );
+        const extras = Object.fromEntries(children.map(({ as, spec, repo }) => [as, repo.childrenOf(parentKey, spec)]));
         return db
           .select({ ...this.columns, ...extras })
           .from(this.table)
-          .where(lookup.condition())
+          .where(this.keyMatch(deleted))
           .limit(sql.raw("1") as unknown as number);
       },
-      lookup.values,
+      values,
       "get",
       true,
       names,
@@ -886,7 +888,7 @@ export class Repository<T extends AnyTable> {
 
   /** The row with this key: the hottest read, so it skips the general filter building. */
   private findByKey(key: unknown, deleted: Deleted): Promise<Row<T> | undefined> {
-    const lookup = this.keyLookup(key, deleted);
+    const values = this.keyValues(key);
     return this.execute<Row<T> | undefined>(
       `byKey|${deleted}`,
       // LIMIT written in, not bound: see limitOf.
@@ -894,44 +896,44 @@ export class Repository<T extends AnyTable> {
         db
           .select()
           .from(this.table)
-          .where(lookup.condition())
+          .where(this.keyMatch(deleted))
           .limit(sql.raw("1") as unknown as number),
-      lookup.values,
+      values,
       "get",
       true,
       true,
     );
   }
 
-  /**
-   * The key checked and encoded as placeholder values (`k0`, `k1`, … per key column), the first key
-   * column, and the condition (built only when a statement is) that finds that row among the
-   * `deleted` ones.
-   */
-  private keyLookup(key: unknown, deleted: Deleted) {
-    const single = this.keyColumns.length === 1;
+  /** The key checked and encoded as the placeholder values `k0`, `k1`, … of `keyMatch`. */
+  private keyValues(key: unknown): Values {
+    const names = this.keyColumns;
     const values: Values = {};
-    const columns = this.keyColumns.map((name, i) => {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string;
       const column = this.columnOf(name);
-      const value = single ? key : (key as Values)[name];
+      const value = names.length === 1 ? key : (key as Values)[name];
       if (value === null || value === undefined || (typeof value === "object" && !(value instanceof Date))) {
         throw new ValidationError([{ path: [name], message: "a key value is required" }]);
       }
       if (this.uuidKeys.has(column.name) && (typeof value !== "string" || !UUID.test(value))) {
         throw new ValidationError([{ path: [name], message: "must be a UUID" }]);
       }
-      values[`k${i}`] = column.mapToDriverValue(value);
-      return column;
-    });
-    const condition = () => {
-      const conditions: SQL[] = columns.map((column, i) => eq(column, sql`${sql.placeholder(`k${i}`)}`));
-      if (this.definition.info.softDelete && deleted !== "include") {
-        const deletedAt = this.columnOf("deletedAt");
-        conditions.push(deleted === "only" ? isNotNull(deletedAt) : isNull(deletedAt));
-      }
-      return allOf(conditions);
-    };
-    return { column: columns[0] as PgColumn, values, condition };
+      values[keyPlaceholder(i)] = column.mapToDriverValue(value);
+    }
+    return values;
+  }
+
+  /** The condition that finds the row of `keyValues` among the `deleted` ones; built once per statement. */
+  private keyMatch(deleted: Deleted): SQL | undefined {
+    const conditions: SQL[] = this.keyColumns.map((name, i) =>
+      eq(this.columnOf(name), sql`${sql.placeholder(keyPlaceholder(i))}`),
+    );
+    if (this.definition.info.softDelete && deleted !== "include") {
+      const deletedAt = this.columnOf("deletedAt");
+      conditions.push(deleted === "only" ? isNotNull(deletedAt) : isNull(deletedAt));
+    }
+    return allOf(conditions);
   }
 
   /**
