@@ -1,4 +1,4 @@
-import { NotFoundError, type Session, textSearch } from "@groundwork/db";
+import { type AnyTable, NotFoundError, type Session, type TextSearch, textSearch } from "@groundwork/db";
 import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { requireProjectAccess } from "../access/project-access.js";
@@ -101,22 +101,13 @@ async function searchType(
   scope: Scope,
   limit: number,
 ): Promise<SearchResult[]> {
-  const query = (
-    table: Parameters<typeof textSearch>[1],
-    select: (s: NonNullable<ReturnType<typeof textSearch>>) => SQL,
-  ) => {
+  const query = (table: AnyTable, select: (s: TextSearch) => SQL) => {
     const search = textSearch(db.dialect, table, q);
     return search
       ? db.execute<Hit>(sql`${select(search)} order by "rank" desc, "id" limit ${sql.raw(String(limit))}`)
       : [];
   };
-  const columns = (
-    s: NonNullable<ReturnType<typeof textSearch>>,
-    id: SQL,
-    projectId: SQL,
-    title: SQL,
-    parentId?: SQL,
-  ) =>
+  const columns = (s: TextSearch, id: SQL, projectId: SQL, title: SQL, parentId?: SQL) =>
     sql`select ${id} as "id", ${projectId} as "projectId", ${parentId ?? sql`null`} as "parentId", ${title} as "title",
                ${s.snippet} as "snippet", ${s.rank} as "rank" from ${s.from}`;
 
