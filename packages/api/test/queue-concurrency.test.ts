@@ -53,15 +53,13 @@ describe.each(testDialects())("concurrent claims on $name", (dialect) => {
       );
 
       // The work, made directly for speed: tickets, one more ticket holding the tasks, and their items.
-      const ticketRows = await api.db
-        .repo(tickets)
-        .createMany(
-          Array.from({ length: TICKET_ITEMS + 1 }, (_, i) => ({
-            projectId: project.id,
-            number: i + 1,
-            title: `T${i}`,
-          })),
-        );
+      const ticketRows = await api.db.repo(tickets).createMany(
+        Array.from({ length: TICKET_ITEMS + 1 }, (_, i) => ({
+          projectId: project.id,
+          number: i + 1,
+          title: `T${i}`,
+        })),
+      );
       const parent = ticketRows.pop();
       const taskRows = await api.db.repo(tasks).createMany(
         Array.from({ length: TASK_ITEMS }, (_, i) => ({
@@ -79,16 +77,14 @@ describe.each(testDialects())("concurrent claims on $name", (dialect) => {
       // Every 40th item always fails: those must end dead after exactly MAX_ATTEMPTS claims.
       const poison = new Set(items.filter((_, i) => i % 40 === 0).map((item) => item.id));
 
-      const bots = await api.db
-        .repo(agents)
-        .createMany(
-          Array.from({ length: AGENTS }, (_, i) => ({
-            teamId: team.id,
-            name: `Bot ${i}`,
-            provider: "test",
-            model: "m",
-          })),
-        );
+      const bots = await api.db.repo(agents).createMany(
+        Array.from({ length: AGENTS }, (_, i) => ({
+          teamId: team.id,
+          name: `Bot ${i}`,
+          provider: "test",
+          model: "m",
+        })),
+      );
       const clients: { id: string; client: Client }[] = [];
       for (const bot of bots) {
         const { token } = await api.server.auth.createApiToken(
