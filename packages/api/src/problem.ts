@@ -23,6 +23,7 @@ export const problemStatus = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  headers_too_large: 431,
   internal: 500,
   unavailable: 503,
 } as const;
@@ -39,6 +40,7 @@ const titles: Record<ProblemCode, string> = {
   payload_too_large: "The request body is too large",
   unsupported_media_type: "Unsupported media type",
   rate_limited: "Too many requests",
+  headers_too_large: "The request's URL or headers are too large",
   internal: "Internal error",
   unavailable: "Service unavailable",
 };

@@ -1,9 +1,42 @@
+import { randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { type Database, Migrator } from "@groundwork/db";
 import { Auth, migrationsDir } from "@groundwork/domain";
 import { serve } from "@hono/node-server";
 import type { Logger } from "pino";
 import { createApp } from "./app.js";
+import { problem } from "./problem.js";
+
+/** Room for the request line and headers: Node's default is 16 KiB, short for long filter URLs. */
+const MAX_HEADER_BYTES = 64 * 1024;
+
+/**
+ * Requests that never reach the app, because Node could not parse them, still get a problem
+ * document (Node's own answer is a bare status line): 431 for a URL or headers over the limit,
+ * 400 for anything else that is not HTTP.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === "ECONNRESET" || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const requestId = randomUUID();
+  const body = JSON.stringify(
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? problem(
+          "headers_too_large",
+          { detail: `the URL and headers may have at most ${MAX_HEADER_BYTES} bytes` },
+          requestId,
+        )
+      : problem("validation_failed", { detail: "the request is not valid HTTP" }, requestId),
+  );
+  const status = error.code === "HPE_HEADER_OVERFLOW" ? "431 Request Header Fields Too Large" : "400 Bad Request";
+  socket.end(
+    `HTTP/1.1 ${status}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `X-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
 
 export interface ServerOptions {
   db: Database;
@@ -39,8 +72,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const host = options.host ?? "127.0.0.1";
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, port: options.port ?? 3000, hostname: host }, () => resolve(s));
+    const s = serve(
+      {
+        fetch: app.fetch,
+        port: options.port ?? 3000,
+        hostname: host,
+        serverOptions: { maxHeaderSize: MAX_HEADER_BYTES },
+      },
+      () => resolve(s),
+    );
     s.once("error", reject);
+    s.on("clientError", answerClientError);
   });
   const port = (server.address() as AddressInfo).port;
   const shownHost = host.includes(":") ? `[${host}]` : host;

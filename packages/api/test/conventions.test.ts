@@ -1,4 +1,4 @@
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import { type Database, Migrator } from "@groundwork/db";
 import { type TestDatabase, testDialects } from "@groundwork/db/testing";
 import { Auth, migrationsDir, tables } from "@groundwork/domain";
@@ -158,6 +158,33 @@ describe.each(testDialects())("HTTP conventions on $name", (dialect) => {
         }
       }
     });
+  });
+
+  it("answers requests Node cannot take with problem documents too: oversized headers, broken HTTP", async () => {
+    // Long filter URLs (20 KB here) reach the API, past Node's default 16 KB limit.
+    const long = await call(`/api/v1/me/tokens?pad=${"x".repeat(20_000)}`, { headers: authed() });
+    expect(long.status).toBe(200);
+
+    const huge = await call(`/api/v1/me?pad=${"x".repeat(70_000)}`, { headers: authed() });
+    expect(huge.status).toBe(431);
+    expect(huge.headers.get("content-type")).toBe("application/problem+json");
+    expect(huge.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await huge.json()).toMatchObject({ status: 431, code: "headers_too_large" });
+
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(api.server.port, "127.0.0.1", () => socket.write("NOT HTTP AT ALL\r\n\r\n"));
+      let answer = "";
+      socket.on("data", (chunk) => {
+        answer += chunk.toString();
+      });
+      socket.on("end", () => resolve(answer));
+      socket.on("error", reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 /);
+    expect(raw).toMatch(/Content-Type: application\/problem\+json/);
+    expect(JSON.parse(raw.slice(raw.indexOf("\r\n\r\n") + 4))).toMatchObject({ code: "validation_failed" });
+    // The server goes on serving.
+    expect((await call("/health")).status).toBe(200);
   });
 
   it("serves the interactive reference at /docs, loading /openapi.json", async () => {
