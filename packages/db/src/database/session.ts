@@ -12,6 +12,8 @@ import { Mutex } from "./mutex.js";
 export type Dialect = "sqlite" | "postgres";
 
 const sqliteDialect = new SQLiteSyncDialect();
+/** How many statements the shared cache keeps before it drops the oldest. */
+const RAW_STATEMENTS_KEPT = 500;
 export type DriverName = "better-sqlite3" | "postgres-js" | "pglite";
 export type IsolationLevel = "read committed" | "repeatable read" | "serializable";
 
@@ -166,7 +168,17 @@ export class Session {
       () => {
         const client = this.shared.sqlite?.client as BetterSqlite3.Database;
         const { sql: text, params } = sqliteDialect.sqlToQuery(query);
-        const statement = client.prepare(text);
+        // Prepared once per text, as repository statements are: preparing costs more than a small read.
+        const key = `raw|${text}`;
+        let statement = this.shared.prepared.get(key) as BetterSqlite3.Statement | undefined;
+        if (!statement) {
+          statement = client.prepare(text);
+          if (this.shared.prepared.size >= RAW_STATEMENTS_KEPT) {
+            const oldest = this.shared.prepared.keys().next().value;
+            if (oldest !== undefined) this.shared.prepared.delete(oldest);
+          }
+          this.shared.prepared.set(key, statement);
+        }
         if (statement.reader) return statement.all(...params) as Row[];
         statement.run(...params);
         return [];

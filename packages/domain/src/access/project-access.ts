@@ -1,14 +1,8 @@
 import { type Deleted, NotFoundError, type Session } from "@groundwork/db";
+import { sql } from "drizzle-orm";
 import type { Principal } from "../context.js";
 import { ForbiddenError } from "../errors.js";
-import {
-  type ProjectRole,
-  projectCollaborators,
-  projects,
-  type TeamRole,
-  teamMembers,
-  teams,
-} from "../schema/index.js";
+import { type ProjectRole, projects, type TeamRole, teams } from "../schema/index.js";
 
 /**
  * What a caller wants to do with a project and what is under it:
@@ -52,17 +46,27 @@ export async function requireProjectAccess(
   options: { deleted?: Deleted } = {},
 ): Promise<ProjectAccess> {
   const project = await db.repo(projects).find(projectId, { deleted: options.deleted ?? "exclude" });
-  if (!project || !(await db.repo(teams).exists(project.teamId))) throw new NotFoundError("projects", projectId);
+  if (!project) throw new NotFoundError("projects", projectId);
 
   let teamRole: TeamRole | undefined;
   let projectRole: ProjectRole | undefined;
   if (principal.kind === "agent") {
-    teamRole = principal.teamId === project.teamId ? "member" : undefined;
-  } else {
-    teamRole = (await db.repo(teamMembers).find({ teamId: project.teamId, userId: principal.userId }))?.role;
-    if (!teamRole) {
-      projectRole = (await db.repo(projectCollaborators).find({ projectId, userId: principal.userId }))?.role;
+    if (principal.teamId !== project.teamId || !(await db.repo(teams).exists(project.teamId))) {
+      throw new NotFoundError("projects", projectId);
     }
+    teamRole = "member";
+  } else {
+    // Whether the team is live, and the caller's roles, in one statement: this runs on every request
+    // that touches a project.
+    const [found] = await db.execute<{ live: unknown; teamRole: TeamRole | null; projectRole: ProjectRole | null }>(sql`
+      select (select 1 from teams t where t.id = ${project.teamId} and t.deleted_at is null) as "live",
+             (select m.role from team_members m
+               where m.team_id = ${project.teamId} and m.user_id = ${principal.userId}) as "teamRole",
+             (select c.role from project_collaborators c
+               where c.project_id = ${projectId} and c.user_id = ${principal.userId}) as "projectRole"`);
+    if (!found?.live) throw new NotFoundError("projects", projectId);
+    teamRole = found.teamRole ?? undefined;
+    if (!teamRole) projectRole = found.projectRole ?? undefined;
   }
   const allowed = teamRole ? teamRoleAllows[teamRole] : projectRole ? collaboratorAllows[projectRole] : undefined;
   if (!allowed) throw new NotFoundError("projects", projectId);
