@@ -7,9 +7,6 @@ import { expectProblem, type Person, startTestApi, type TestApi } from "./harnes
 type ActivityBody = { verb: string; subjectType: string; subjectId?: string | null; data?: Record<string, unknown> };
 type ListQuery = { verb?: string; limit?: string; cursor?: string; count?: "true"; sort?: string };
 
-let slugs = 0;
-const slug = () => `activities-${process.pid}-${++slugs}`;
-
 describe.each(testDialects())("activities over HTTP on $name", (dialect) => {
   let api: TestApi;
   let owner: Person;
@@ -41,16 +38,16 @@ describe.each(testDialects())("activities over HTTP on $name", (dialect) => {
   };
 
   /** A team owned by `by` with member and viewer, and a project in it (made directly: not our routes). */
-  const freshProject = async (by: Person = owner) => {
-    const team = await unwrap(by.client.api.v1.teams.$post({ json: { name: "Team", slug: slug() } }));
-    if (by === owner) {
-      const members = owner.client.api.v1.teams[":teamId"].members;
-      await unwrap(members.$post({ param: { teamId: team.id }, json: { userId: member.id, role: "member" } }));
-      await unwrap(members.$post({ param: { teamId: team.id }, json: { userId: viewer.id, role: "viewer" } }));
-    }
-    const project = await api.db.repo(projects).create({ teamId: team.id, name: "Project" });
-    return { teamId: team.id, projectId: project.id };
-  };
+  const freshProject = (by: Person = owner) =>
+    api.teamProject(
+      by,
+      by === owner
+        ? [
+            [member, "member"],
+            [viewer, "viewer"],
+          ]
+        : [],
+    );
 
   const agentOf = async (teamId: string, by: Person = owner) => {
     const agent = await api.db.repo(agents).create({ teamId, name: "Bot", provider: "test", model: "test-1" });

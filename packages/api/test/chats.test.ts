@@ -1,6 +1,6 @@
 import { type Client, unwrap } from "@groundwork/client";
 import { testDialects } from "@groundwork/db/testing";
-import { agents, auditLogs, chatMessages, projects, tickets } from "@groundwork/domain";
+import { agents, auditLogs, chatMessages, tickets } from "@groundwork/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectProblem, type Person, startTestApi, type TestApi } from "./harness.js";
 
@@ -13,9 +13,6 @@ type MessageBody = {
   outputTokens?: number;
 };
 type ListQuery = { limit?: string; cursor?: string; count?: "true"; sort?: string };
-
-let slugs = 0;
-const slug = () => `chats-${process.pid}-${++slugs}`;
 
 describe.each(testDialects())("chats over HTTP on $name", (dialect) => {
   let api: TestApi;
@@ -51,14 +48,11 @@ describe.each(testDialects())("chats over HTTP on $name", (dialect) => {
     };
   };
 
-  const freshProject = async () => {
-    const team = await unwrap(owner.client.api.v1.teams.$post({ json: { name: "Team", slug: slug() } }));
-    const members = owner.client.api.v1.teams[":teamId"].members;
-    await unwrap(members.$post({ param: { teamId: team.id }, json: { userId: member.id, role: "member" } }));
-    await unwrap(members.$post({ param: { teamId: team.id }, json: { userId: viewer.id, role: "viewer" } }));
-    const project = await api.db.repo(projects).create({ teamId: team.id, name: "Project" });
-    return { teamId: team.id, projectId: project.id };
-  };
+  const freshProject = () =>
+    api.teamProject(owner, [
+      [member, "member"],
+      [viewer, "viewer"],
+    ]);
 
   const ticketIn = async (projectId: string, number: number) =>
     (await api.db.repo(tickets).create({ projectId, number, title: `Ticket ${number}`, createdByUserId: owner.id })).id;

@@ -1,6 +1,6 @@
 import { ApiError, type Client, createClient, unwrap } from "@groundwork/client";
 import { testDialects } from "@groundwork/db/testing";
-import { auditLogs, fileAnalyses, maxFileContentLength, projects, selectedFiles } from "@groundwork/domain";
+import { auditLogs, fileAnalyses, maxFileContentLength, selectedFiles } from "@groundwork/domain";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer } from "../src/index.js";
@@ -18,9 +18,6 @@ type FileBody = {
 };
 type AnalysisData = string | number | boolean | unknown[] | Record<string, unknown>;
 type ListQuery = { path?: string; extension?: string; sort?: string; limit?: string; cursor?: string; count?: "true" };
-
-let slugs = 0;
-const slug = () => `files-${process.pid}-${++slugs}`;
 
 describe.each(testDialects())("files, analyses and selected files over HTTP on $name", (dialect) => {
   let api: TestApi;
@@ -82,14 +79,11 @@ describe.each(testDialects())("files, analyses and selected files over HTTP on $
   };
 
   /** A team owned by `owner` with member and viewer, and a project in it (made directly: not our routes). */
-  const freshProject = async () => {
-    const team = await unwrap(owner.client.api.v1.teams.$post({ json: { name: "Team", slug: slug() } }));
-    const members = owner.client.api.v1.teams[":teamId"].members;
-    await unwrap(members.$post({ param: { teamId: team.id }, json: { userId: member.id, role: "member" } }));
-    await unwrap(members.$post({ param: { teamId: team.id }, json: { userId: viewer.id, role: "viewer" } }));
-    const project = await api.db.repo(projects).create({ teamId: team.id, name: "Project" });
-    return { teamId: team.id, projectId: project.id };
-  };
+  const freshProject = () =>
+    api.teamProject(owner, [
+      [member, "member"],
+      [viewer, "viewer"],
+    ]);
 
   const actions = async (teamId: string) =>
     (await api.db.repo(auditLogs).list({ where: { teamId }, sort: "createdAt", limit: 1000 })).data.map(

@@ -1,7 +1,7 @@
 import { ApiError, type Client, createClient, unwrap } from "@groundwork/client";
 import type { Database } from "@groundwork/db";
 import type { TestDatabase, TestDialect } from "@groundwork/db/testing";
-import { agents, tables } from "@groundwork/domain";
+import { agents, projects, type TeamRole, tables } from "@groundwork/domain";
 import pino from "pino";
 import { expect } from "vitest";
 import { type RunningServer, startServer } from "../src/index.js";
@@ -32,6 +32,14 @@ export interface TestApi {
   person(name: string): Promise<Person>;
   /** A new agent of the team, with a client that authenticates with its own API token. */
   agent(teamId: string, name?: string): Promise<{ id: string; token: string; client: Client }>;
+  /**
+   * A new team made by `owner` over HTTP, each of `members` added in their role, and a project in
+   * it (written directly: the project routes have tests of their own).
+   */
+  teamProject(
+    owner: Person,
+    members?: readonly (readonly [Person, TeamRole])[],
+  ): Promise<{ teamId: string; projectId: string }>;
   close(): Promise<void>;
 }
 
@@ -84,6 +92,20 @@ export async function startTestApi(dialect: TestDialect): Promise<TestApi> {
         { agentId: agent.id },
       );
       return { id: agent.id, token, client: client(token) };
+    },
+    async teamProject(owner, members = []) {
+      const slug = `team-${process.pid}-${++counter}`;
+      const team = await unwrap(owner.client.api.v1.teams.$post({ json: { name: "Team", slug } }));
+      for (const [person, role] of members) {
+        await unwrap(
+          owner.client.api.v1.teams[":teamId"].members.$post({
+            param: { teamId: team.id },
+            json: { userId: person.id, role },
+          }),
+        );
+      }
+      const project = await db.repo(projects).create({ teamId: team.id, name: "Project" });
+      return { teamId: team.id, projectId: project.id };
     },
     async close() {
       await server.close();

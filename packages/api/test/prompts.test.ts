@@ -1,6 +1,6 @@
 import { type Client, unwrap } from "@groundwork/client";
 import { testDialects } from "@groundwork/db/testing";
-import { agents, auditLogs, projectCollaborators, projects } from "@groundwork/domain";
+import { agents, auditLogs, projectCollaborators } from "@groundwork/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectProblem, type Person, startTestApi, type TestApi } from "./harness.js";
 
@@ -12,9 +12,6 @@ type PromptBody = {
   projectId?: string | null;
 };
 type ListQuery = { limit?: string; cursor?: string; count?: "true"; sort?: string; tag?: string };
-
-let slugs = 0;
-const slug = () => `prompts-${process.pid}-${++slugs}`;
 
 describe.each(testDialects())("prompts over HTTP on $name", (dialect) => {
   let api: TestApi;
@@ -48,14 +45,11 @@ describe.each(testDialects())("prompts over HTTP on $name", (dialect) => {
     };
   };
 
-  const freshTeam = async () => {
-    const team = await unwrap(owner.client.api.v1.teams.$post({ json: { name: "Team", slug: slug() } }));
-    const members = owner.client.api.v1.teams[":teamId"].members;
-    await unwrap(members.$post({ param: { teamId: team.id }, json: { userId: member.id, role: "member" } }));
-    await unwrap(members.$post({ param: { teamId: team.id }, json: { userId: viewer.id, role: "viewer" } }));
-    const project = await api.db.repo(projects).create({ teamId: team.id, name: "Project" });
-    return { teamId: team.id, projectId: project.id };
-  };
+  const freshTeam = () =>
+    api.teamProject(owner, [
+      [member, "member"],
+      [viewer, "viewer"],
+    ]);
 
   const actions = async (teamId: string) =>
     (await api.db.repo(auditLogs).list({ where: { teamId }, sort: "createdAt", limit: 1000 })).data

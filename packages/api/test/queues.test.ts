@@ -1,6 +1,6 @@
 import { ApiError, type Client, unwrap } from "@groundwork/client";
 import { testDialects } from "@groundwork/db/testing";
-import { activities, agents, auditLogs, costs, projects, queueItems, tasks, teams, tickets } from "@groundwork/domain";
+import { activities, agents, auditLogs, costs, queueItems, tasks, teams, tickets } from "@groundwork/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Person, startTestApi, type TestApi } from "./harness.js";
 
@@ -22,8 +22,6 @@ type CostBody = {
   currency?: string;
 };
 
-let slugs = 0;
-const slug = () => `queues-${process.pid}-${++slugs}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.each(testDialects())("queues over HTTP on $name", (dialect) => {
@@ -89,19 +87,12 @@ describe.each(testDialects())("queues over HTTP on $name", (dialect) => {
   };
 
   /** A team owned by `owner` with an admin, a member and a viewer, and a project in it. */
-  const freshProject = async () => {
-    const team = await unwrap(owner.client.api.v1.teams.$post({ json: { name: "Team", slug: slug() } }));
-    const members = owner.client.api.v1.teams[":teamId"].members;
-    for (const [p, role] of [
+  const freshProject = () =>
+    api.teamProject(owner, [
       [admin, "admin"],
       [member, "member"],
       [viewer, "viewer"],
-    ] as const) {
-      await unwrap(members.$post({ param: { teamId: team.id }, json: { userId: p.id, role } }));
-    }
-    const project = await api.db.repo(projects).create({ teamId: team.id, name: "Project" });
-    return { teamId: team.id, projectId: project.id };
-  };
+    ]);
 
   const agentOf = async (teamId: string, name = "Bot") => {
     const agent = await api.db.repo(agents).create({ teamId, name, provider: "test", model: "test-1" });

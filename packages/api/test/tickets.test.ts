@@ -36,9 +36,6 @@ type ListQuery = {
   count?: "true";
 };
 
-let slugs = 0;
-const slug = () => `tickets-${process.pid}-${++slugs}`;
-
 describe.each(testDialects())("tickets and tasks over HTTP on $name", (dialect) => {
   let api: TestApi;
   let owner: Person;
@@ -88,14 +85,11 @@ describe.each(testDialects())("tickets and tasks over HTTP on $name", (dialect) 
   };
 
   /** A team owned by `owner` with member and viewer, and a project in it (made directly: not our routes). */
-  const freshProject = async () => {
-    const team = await unwrap(owner.client.api.v1.teams.$post({ json: { name: "Team", slug: slug() } }));
-    const members = owner.client.api.v1.teams[":teamId"].members;
-    await unwrap(members.$post({ param: { teamId: team.id }, json: { userId: member.id, role: "member" } }));
-    await unwrap(members.$post({ param: { teamId: team.id }, json: { userId: viewer.id, role: "viewer" } }));
-    const project = await api.db.repo(projects).create({ teamId: team.id, name: "Project" });
-    return { teamId: team.id, projectId: project.id };
-  };
+  const freshProject = () =>
+    api.teamProject(owner, [
+      [member, "member"],
+      [viewer, "viewer"],
+    ]);
 
   const actions = async (teamId: string) =>
     (await api.db.repo(auditLogs).list({ where: { teamId }, sort: "createdAt", limit: 1000 })).data.map(
