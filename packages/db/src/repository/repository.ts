@@ -359,12 +359,12 @@ export class Repository<T extends AnyTable> {
       set.updatedAt = sql.raw(`excluded.${quote(this.columnOf("updatedAt").name)}`);
     if (this.definition.info.versioned) set.version = sql`${this.columnOf("version")} + 1`;
     const bound: Values = {};
-    const insertValues = this.bindRow(bound, row, "");
+    const names = this.bindValues(bound, row, "");
     const shape = ["upsert", Object.keys(row).join(","), options.target.join(","), updateKeys.join(",")].join("|");
     const result = await this.execute<Row<T>>(
       shape,
       (db) => {
-        const insert = db.insert(this.table).values(insertValues);
+        const insert = db.insert(this.table).values(placeholders(names));
         return (
           Object.keys(set).length > 0
             ? insert.onConflictDoUpdate({ target, set })
@@ -542,18 +542,10 @@ export class Repository<T extends AnyTable> {
     const names: Record<string, string> = {};
     for (const key in row) {
       const name = `${prefix}${key}`;
-      const value = row[key];
-      bound[name] = value === null || value === undefined ? null : this.columnOf(key).mapToDriverValue(value);
+      bound[name] = encode(this.columnOf(key), row[key]);
       names[key] = name;
     }
     return names;
-  }
-
-  private bindRow(bound: Values, row: Values, prefix: string): Record<string, SQL> {
-    const out: Record<string, SQL> = {};
-    for (const [key, value] of Object.entries(row))
-      out[key] = this.bind(bound, this.columnOf(key), value, `${prefix}${key}`);
-    return out;
   }
 
   /**
@@ -561,7 +553,7 @@ export class Repository<T extends AnyTable> {
    * Drizzle passes our encoded value through untouched (it would encode `null` otherwise).
    */
   private bind(bound: Values, column: Column, value: unknown, name: string): SQL {
-    bound[name] = value === null || value === undefined ? null : column.mapToDriverValue(value);
+    bound[name] = encode(column, value);
     return sql`${sql.placeholder(name)}`;
   }
 
@@ -1049,14 +1041,11 @@ export class Repository<T extends AnyTable> {
     return Object.fromEntries(this.keyColumns.map((k) => [k, (key as Values)[k]])) as Where<Row<T>>;
   }
 
+  /** The condition on the key for a write, its values registered in `bound` (see `keyValues`). */
   private keyCondition(key: Key<T>, bound: Values, shape: string[]): SQL {
-    const where = this.keyWhere(key) as Values;
-    for (const [k, v] of Object.entries(where)) {
-      if (v === undefined || v === null || (typeof v === "object" && !(v instanceof Date))) {
-        throw new ValidationError([{ path: [k], message: "a key value is required" }]);
-      }
-    }
-    return allOf(compileWhere(where, this.whereContext(bound), shape)) as SQL;
+    Object.assign(bound, this.keyValues(key));
+    shape.push("key");
+    return this.keyMatch("include") as SQL;
   }
 
   private versionIs(expected: number, bound: Values): SQL {
@@ -1091,6 +1080,10 @@ export class Repository<T extends AnyTable> {
 function quote(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`;
 }
+
+/** A value as its column stores it; null stays null. */
+const encode = (column: Column, value: unknown) =>
+  value === null || value === undefined ? null : column.mapToDriverValue(value);
 
 /** A row of placeholders, from the names `bindValues` gave. */
 function placeholders(names: Record<string, string>): Record<string, SQL> {
