@@ -198,33 +198,54 @@ export async function recordCosts(ctx: ServiceContext, projectId: string, input:
   return ctx.db.transaction(async (tx) => {
     const project = await projectFor(tx, ctx, projectId, "write");
     await checkReferences(tx, entries, project, many);
-    const now = new Date();
-    const rows = await tx.repo(costs).createMany(
-      entries.map((entry) => ({
-        projectId,
-        agentId: entry.agentId ?? null,
-        queueItemId: entry.queueItemId ?? null,
-        provider: entry.provider,
-        model: entry.model,
-        inputTokens: entry.inputTokens,
-        outputTokens: entry.outputTokens,
-        amountMicros: entry.amountMicros,
-        currency: entry.currency,
-        occurredAt: entry.occurredAt ?? now,
-      })),
-    );
-    const totals: Record<string, number> = {};
-    for (const row of rows) totals[row.currency] = (totals[row.currency] ?? 0) + row.amountMicros;
-    // One audit row per request, not per entry: a bulk import would otherwise double the table.
-    await recordChange(tx, ctx, {
-      teamId: project.teamId,
-      action: "costs.recorded",
-      entity: "cost",
-      entityId: rows.length === 1 ? (rows[0]?.id ?? null) : null,
-      after: { projectId, count: rows.length, amountMicros: totals },
-    });
+    const rows = await writeCosts(tx, ctx, project, entries);
     return many ? rows : (rows[0] as Cost);
   });
+}
+
+/**
+ * Writes cost entries already checked against the project, and their one audit row, in the
+ * caller's transaction. `of` fills in the agent, queue item and time an entry leaves out (a
+ * completed queue item's costs are its own, at its completion). One audit row per call, not per entry: a bulk import would
+ * otherwise double the table.
+ */
+export async function writeCosts(
+  tx: Session,
+  ctx: ServiceContext,
+  project: { id: string; teamId: string },
+  entries: readonly z.output<typeof costEntryInput>[],
+  of: { agentId?: string | null; queueItemId?: string; occurredAt?: Date } = {},
+): Promise<Cost[]> {
+  const now = of.occurredAt ?? new Date();
+  const rows = await tx.repo(costs).createMany(
+    entries.map((entry) => ({
+      projectId: project.id,
+      agentId: entry.agentId ?? of.agentId ?? null,
+      queueItemId: of.queueItemId ?? entry.queueItemId ?? null,
+      provider: entry.provider,
+      model: entry.model,
+      inputTokens: entry.inputTokens,
+      outputTokens: entry.outputTokens,
+      amountMicros: entry.amountMicros,
+      currency: entry.currency,
+      occurredAt: entry.occurredAt ?? now,
+    })),
+  );
+  const totals: Record<string, number> = {};
+  for (const row of rows) totals[row.currency] = (totals[row.currency] ?? 0) + row.amountMicros;
+  await recordChange(tx, ctx, {
+    teamId: project.teamId,
+    action: "costs.recorded",
+    entity: "cost",
+    entityId: rows.length === 1 ? (rows[0]?.id ?? null) : null,
+    after: {
+      projectId: project.id,
+      ...(of.queueItemId ? { queueItemId: of.queueItemId } : {}),
+      count: rows.length,
+      amountMicros: totals,
+    },
+  });
+  return rows;
 }
 
 /** The project's costs, newest first by default (anyone who may read the project). */

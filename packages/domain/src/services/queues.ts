@@ -7,7 +7,6 @@ import type { ServiceContext } from "../context.js";
 import { ConflictError, ForbiddenError } from "../errors.js";
 import {
   agents,
-  costs,
   jsonValueSchema,
   liveQueueItemStatuses,
   maxQueuePriority,
@@ -21,7 +20,7 @@ import {
   tasks,
   tickets,
 } from "../schema/index.js";
-import { costEntryInput, MAX_COSTS_PER_REQUEST } from "./costs.js";
+import { costEntryInput, MAX_COSTS_PER_REQUEST, writeCosts } from "./costs.js";
 import { parseInput } from "./input.js";
 import type { PageQuery } from "./teams.js";
 
@@ -546,28 +545,10 @@ export async function completeItem(ctx: ServiceContext, itemId: string, input: u
         }
       });
       if (errors.length > 0) throw new ValidationError(errors.slice(0, 100));
-      const rows = await tx.repo(costs).createMany(
-        entries.map((entry) => ({
-          projectId,
-          agentId: entry.agentId ?? item.agentId,
-          queueItemId: item.id,
-          provider: entry.provider,
-          model: entry.model,
-          inputTokens: entry.inputTokens,
-          outputTokens: entry.outputTokens,
-          amountMicros: entry.amountMicros,
-          currency: entry.currency,
-          occurredAt: entry.occurredAt ?? now,
-        })),
-      );
-      const totals: Record<string, number> = {};
-      for (const row of rows) totals[row.currency] = (totals[row.currency] ?? 0) + row.amountMicros;
-      await recordChange(tx, ctx, {
-        teamId,
-        action: "costs.recorded",
-        entity: "cost",
-        entityId: rows.length === 1 ? (rows[0]?.id ?? null) : null,
-        after: { projectId, queueItemId: item.id, count: rows.length, amountMicros: totals },
+      await writeCosts(tx, ctx, { id: projectId, teamId }, entries, {
+        agentId: item.agentId,
+        queueItemId: item.id,
+        occurredAt: now,
       });
     }
     return completed;
