@@ -422,6 +422,54 @@ describe.each(testDialects())("tickets and tasks over HTTP on $name", (dialect) 
     expect(completed).toMatchObject({ actorType: "agent", actorId: bot.id, projectId, subjectId: task.id });
   });
 
+  it("follows its project and team: gone with a deleted project or team, back with a restored project", async () => {
+    const { teamId, projectId } = await freshProject();
+    const ticket = await as(member).create(projectId, { title: "Lives with its project" });
+    const task = await as(member).addTask(ticket.id, { content: "And its task" });
+    const bot = await api.agent(teamId);
+    const project = owner.client.api.v1.projects[":id"];
+
+    expect((await project.$delete({ param: { id: projectId } })).status).toBe(204);
+    for (const p of [owner, member, viewer, bot]) {
+      await expectProblem(as(p).get(ticket.id), 404, "not_found");
+      await expectProblem(as(p).get(ticket.id, "tasks"), 404, "not_found");
+      await expectProblem(as(p).patchTask(task.id, { done: true }), 404, "not_found");
+    }
+    await expectProblem(as(owner).patch(ticket.id, { title: "Changed" }), 404, "not_found");
+
+    expect((await project.restore.$post({ param: { id: projectId } })).status).toBe(200);
+    expect((await as(viewer).get(ticket.id, "tasks")).tasks?.map((t) => t.id)).toEqual([task.id]);
+    expect((await as(bot).get(ticket.id)).title).toBe("Lives with its project");
+
+    const team = owner.client.api.v1.teams[":teamId"];
+    expect((await team.$delete({ param: { teamId } })).status).toBe(204);
+    for (const p of [owner, member, viewer]) await expectProblem(as(p).get(ticket.id), 404, "not_found");
+    await expectProblem(as(owner).patch(ticket.id, { title: "Changed" }), 404, "not_found");
+    expect((await api.db.repo(projects).get(projectId)).deletedAt).toBeNull();
+  });
+
+  it("lets a project's collaborators reach its tickets as their role allows, and no other project's", async () => {
+    const { projectId } = await freshProject();
+    const other = await api.teamProject(owner);
+    const ticket = await as(owner).create(projectId, { title: "Shared with guests" });
+    const hidden = await as(owner).create(other.projectId, { title: "Not shared" });
+    const collaborators = owner.client.api.v1.projects[":id"].collaborators;
+    for (const [person, role] of [
+      [outsider, "viewer"],
+      [viewer, "editor"],
+    ] as const) {
+      // The team's viewer stays a viewer: the team role comes first.
+      const res = await collaborators.$post({ param: { id: projectId }, json: { userId: person.id, role } });
+      expect(res.status, role).toBe(role === "viewer" ? 201 : 409);
+    }
+    expect((await as(outsider).get(ticket.id, "tasks")).id).toBe(ticket.id);
+    await expectProblem(as(outsider).patch(ticket.id, { title: "Mine" }), 403, "forbidden");
+    await expectProblem(as(outsider).get(hidden.id), 404, "not_found");
+    const removed = await collaborators[":userId"].$delete({ param: { id: projectId, userId: outsider.id } });
+    expect(removed.status).toBe(204);
+    await expectProblem(as(outsider).get(ticket.id), 404, "not_found");
+  });
+
   it("answers 404, never 403, for every ticket and task route from another team", async () => {
     const { teamId, projectId } = await freshProject();
     const ticket = await as(member).create(projectId, { title: "Private" });

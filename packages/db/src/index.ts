@@ -16,6 +16,9 @@ export {
 export type {
   Condition,
   Deleted,
+  Extras,
+  ExtrasOf,
+  GetWithOptions,
   Include,
   Key,
   ListOptions,

@@ -7,6 +7,7 @@ import {
   VersionConflictError,
 } from "@groundwork/db";
 import { type TestDatabase, testDialects } from "@groundwork/db/testing";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixtureDatabase } from "./fixtures/database.js";
 import { items, memberships, owners } from "./fixtures/schema.js";
@@ -203,6 +204,32 @@ describe.each(testDialects())("repository on $name", (dialect) => {
       NotFoundError,
     );
     await expect(ownerRepo.getWith("not-a-uuid", include)).rejects.toBeInstanceOf(ValidationError);
+  });
+
+  it("computes extras in the row's statement, one statement per extras object, values bound per call", async () => {
+    const owner = await newOwner("Extras");
+    await itemRepo.createMany([1, 2, 3].map((rank) => ({ ownerId: owner.id, title: `r${rank}`, rank })));
+    const extras = {
+      rankedFrom: sql<number | string>`(select count(*) from items i
+        where i.owner_id = "owners"."id" and i.rank >= ${sql.placeholder("minRank")} and i.deleted_at is null)`,
+      shout: sql<string>`upper("owners"."name")`,
+    };
+    const read = await ownerRepo.getWith(owner.id, {}, { extras, values: { minRank: 2 } });
+    expect(Number(read.rankedFrom)).toBe(2);
+    expect(read.shout).toBe("EXTRAS");
+    const { rankedFrom: _r, shout: _s, ...row } = read;
+    expect(row).toEqual(await ownerRepo.get(owner.id));
+    // The same statement again, with another value.
+    expect(Number((await ownerRepo.getWith(owner.id, {}, { extras, values: { minRank: 3 } })).rankedFrom)).toBe(1);
+    // With children as well.
+    const include = { items: { table: items, foreignKey: "ownerId", sort: "rank" } } as const;
+    const both = await ownerRepo.getWith(owner.id, include, { extras, values: { minRank: 1 } });
+    expect(both.items.map((i) => i.title)).toEqual(["r1", "r2", "r3"]);
+    expect(Number(both.rankedFrom)).toBe(3);
+    await expect(ownerRepo.getWith(owner.id, {}, { extras: { name: sql`1` } })).rejects.toThrow(/is a column/);
+    await expect(ownerRepo.getWith(owner.id, {}, { extras, values: { minRank: 1, k0: 1 } })).rejects.toThrow(
+      /taken by the key/,
+    );
   });
 
   it("sorts enums in their declared order, not alphabetically", async () => {

@@ -105,6 +105,22 @@ export interface Include<C extends AnyTable = AnyTable> {
 /** The row with each include's children under its name. */
 export type WithIncluded<R, I extends Record<string, Include>> = R & { [K in keyof I]: RowOf<I[K]["table"]>[] };
 
+/**
+ * Values computed along with a row by `getWith`, such as a scalar subquery about a related row. Build
+ * them once (a module constant), not per call: the statement is prepared once per extras object.
+ * What changes per call goes in as `sql.placeholder(name)`, given in `values`.
+ */
+export type Extras = Record<string, SQL>;
+
+/** What each extra holds: the type given to `sql<T>`, as the driver returns it. */
+export type ExtrasOf<E extends Extras> = { [K in keyof E]: E[K] extends SQL<infer V> ? V : unknown };
+
+export interface GetWithOptions<E extends Extras> extends Pick<ReadOptions, "deleted"> {
+  extras?: E;
+  /** The values of the extras' placeholders, by name. */
+  values?: Record<string, unknown>;
+}
+
 export interface UpdateOptions {
   /** Fails with `VersionConflictError` unless the row is at this version. */
   expectedVersion?: number;
@@ -229,7 +245,21 @@ export class Repository<T extends AnyTable> {
   }
 
   async exists(keyOrWhere: Key<T> | Where<Row<T>>, options: Pick<ReadOptions, "deleted"> = {}): Promise<boolean> {
-    return (await this.find(keyOrWhere, options)) !== null;
+    if (!this.isKey(keyOrWhere)) return (await this.find(keyOrWhere, options)) !== null;
+    // Asked on every authenticated request: a constant, not the row, so no column is read or converted.
+    const deleted = options.deleted ?? "exclude";
+    const row = await this.execute<unknown>(
+      `existsByKey|${deleted}`,
+      (db) =>
+        db
+          .select({ found: sql`1` })
+          .from(this.table)
+          .where(this.keyMatch(deleted))
+          .limit(sql.raw("1") as unknown as number),
+      this.keyValues(keyOrWhere),
+      "get",
+    );
+    return row !== undefined && row !== null;
   }
 
   /**
@@ -813,11 +843,11 @@ export class Repository<T extends AnyTable> {
    * ticket.tasks; // typed task rows, in order
    * ```
    */
-  async getWith<I extends Record<string, Include>>(
+  async getWith<I extends Record<string, Include>, E extends Extras = Record<never, SQL>>(
     key: Key<T>,
     include: I,
-    options: Pick<ReadOptions, "deleted"> = {},
-  ): Promise<WithIncluded<Row<T>, I>> {
+    options: GetWithOptions<E> = {},
+  ): Promise<WithIncluded<Row<T>, I> & ExtrasOf<E>> {
     if (this.keyColumns.length !== 1) {
       throw new Error(`getWith needs a single-column key; ${this.name} has a composite one`);
     }
@@ -830,17 +860,31 @@ export class Repository<T extends AnyTable> {
       if (spec.table.name === this.name) throw new Error(`getWith cannot include ${this.name} in itself`);
       return { as, spec, repo: this.session.repo(spec.table) };
     });
-    const shape = `with|${deleted}|${children
+    let shape = `with|${deleted}|${children
       .map(
         ({ as, spec }) => `${as}:${spec.table.name}.${String(spec.foreignKey)}:${[spec.sort ?? []].flat().join(",")}`,
       )
       .join(";")}`;
+    const extras = options.extras;
+    const extraNames = extras ? Object.keys(extras) : [];
+    if (extras) {
+      shape += `|extras:${extrasId(extras)}`;
+      for (const name of [...names, ...extraNames]) {
+        if (name in this.columns) throw new Error(`getWith: "${name}" is a column of ${this.name}`);
+      }
+      for (const [name, value] of Object.entries(options.values ?? {})) {
+        if (name in values) throw new Error(`getWith: the placeholder name "${name}" is taken by the key`);
+        values[name] = value;
+      }
+    }
     const row = await this.execute<Values | undefined>(
       shape,
       (db) => {
-        const extras = Object.fromEntries(children.map(({ as, spec, repo }) => [as, repo.childrenOf(parentKey, spec)]));
+        const included = Object.fromEntries(
+          children.map(({ as, spec, repo }) => [as, repo.childrenOf(parentKey, spec)]),
+        );
         return db
-          .select({ ...this.columns, ...extras })
+          .select({ ...this.columns, ...included, ...extras })
           .from(this.table)
           .where(this.keyMatch(deleted))
           .limit(sql.raw("1") as unknown as number);
@@ -848,7 +892,7 @@ export class Repository<T extends AnyTable> {
       values,
       "get",
       true,
-      names,
+      extras ? [...names, ...extraNames] : names,
     );
     if (!row) throw new NotFoundError(this.name, key);
     for (const { as, repo } of children) {
@@ -856,7 +900,7 @@ export class Repository<T extends AnyTable> {
       const arrays = (typeof value === "string" ? JSON.parse(value) : (value ?? [])) as unknown[][];
       row[as] = arrays.map((raw) => repo.decode(raw));
     }
-    return row as WithIncluded<Row<T>, I>;
+    return row as WithIncluded<Row<T>, I> & ExtrasOf<E>;
   }
 
   /** @internal A JSON array of this table's rows whose `spec.foreignKey` equals `parentKey`, as arrays of column values. */
@@ -1090,6 +1134,18 @@ function placeholders(names: Record<string, string>): Record<string, SQL> {
   const row: Record<string, SQL> = {};
   for (const key in names) row[key] = sql`${sql.placeholder(names[key] as string)}`;
   return row;
+}
+
+const extrasIds = new WeakMap<Extras, number>();
+let extrasCount = 0;
+/** A number per extras object, for the statement cache: one statement per object, whatever its SQL. */
+function extrasId(extras: Extras): number {
+  let id = extrasIds.get(extras);
+  if (id === undefined) {
+    id = ++extrasCount;
+    extrasIds.set(extras, id);
+  }
+  return id;
 }
 
 function remember(cache: Map<string, Prepared>, key: string, prepared: Prepared): void {

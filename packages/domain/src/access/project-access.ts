@@ -1,8 +1,8 @@
 import { type Deleted, NotFoundError, type Session } from "@groundwork/db";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Principal } from "../context.js";
 import { ForbiddenError } from "../errors.js";
-import { type ProjectRole, projects, type TeamRole, teams } from "../schema/index.js";
+import { type ProjectRole, projects, type TeamRole } from "../schema/index.js";
 
 /**
  * What a caller wants to do with a project and what is under it:
@@ -14,8 +14,10 @@ export type ProjectNeed = "read" | "write" | "manage";
 
 export type Project = typeof projects.pg.$inferSelect;
 
+/** What the caller may do in a project, and in which team it is. */
 export interface ProjectAccess {
-  project: Project;
+  projectId: string;
+  teamId: string;
   /** The caller's role in the project's team, if a member (agents: member). */
   teamRole?: TeamRole;
   /** The caller's collaborator role, when they are in the project but not in its team. */
@@ -34,9 +36,75 @@ const collaboratorAllows: Record<ProjectRole, Record<ProjectNeed, boolean>> = {
 };
 
 /**
- * The project, if the caller may do `need` with it. A project the caller cannot see at all answers
- * NotFoundError, exactly as one that does not exist; one they can see but not change answers
- * ForbiddenError. Soft-deleted projects are invisible unless `deleted` asks for them (restore).
+ * What decides access, computed in the statement that reads the row it is about (`getWith` extras):
+ * the project's team if the project and the team are live, and the caller's roles. This runs on
+ * nearly every request, so it costs no statement of its own.
+ */
+function accessColumns(projectId: SQL, teamId: SQL) {
+  const user = sql.placeholder("accessUser");
+  return {
+    accessTeamId: sql<string | null>`(select t.id from teams t where t.id = ${teamId} and t.deleted_at is null)`,
+    accessTeamRole: sql<TeamRole | null>`(select m.role from team_members m
+      where m.team_id = ${teamId} and m.user_id = ${user})`,
+    accessProjectRole: sql<ProjectRole | null>`(select c.role from project_collaborators c
+      where c.project_id = ${projectId} and c.user_id = ${user})`,
+  };
+}
+type AccessColumns = { [K in keyof ReturnType<typeof accessColumns>]: unknown };
+
+/** Access columns for a row of `projects`. */
+const ofProject = accessColumns(sql.raw(`"projects"."id"`), sql.raw(`"projects"."team_id"`));
+/** Access columns for a row of `table`, which belongs to the project in its `project_id`. */
+export function accessColumnsVia(table: string) {
+  const projectId = sql.raw(`"${table}"."project_id"`);
+  return accessColumns(
+    projectId,
+    sql`(select p.team_id from projects p where p.id = ${projectId} and p.deleted_at is null)`,
+  );
+}
+
+/** The placeholder values the access columns need. */
+export function accessValues(principal: Principal) {
+  return { accessUser: principal.kind === "user" ? principal.userId : null };
+}
+
+/**
+ * Splits a row read with access columns into the row and the caller's access to its project, checked
+ * against `need`. A project the caller cannot see (or a dead one) answers NotFoundError for `entity`;
+ * one they can see but not change answers ForbiddenError.
+ */
+export function accessOf<R extends AccessColumns>(
+  principal: Principal,
+  { accessTeamId, accessTeamRole, accessProjectRole, ...row }: R,
+  projectId: string,
+  need: ProjectNeed,
+  notFound: () => NotFoundError,
+): { row: Omit<R, keyof AccessColumns>; access: ProjectAccess } {
+  const teamId = accessTeamId as string | null;
+  if (!teamId) throw notFound();
+  let teamRole: TeamRole | undefined;
+  let projectRole: ProjectRole | undefined;
+  if (principal.kind === "agent") {
+    if (principal.teamId !== teamId) throw notFound();
+    teamRole = "member";
+  } else {
+    teamRole = (accessTeamRole as TeamRole | null) ?? undefined;
+    if (!teamRole) projectRole = (accessProjectRole as ProjectRole | null) ?? undefined;
+  }
+  const allowed = teamRole ? teamRoleAllows[teamRole] : projectRole ? collaboratorAllows[projectRole] : undefined;
+  if (!allowed) throw notFound();
+  if (!allowed[need]) throw new ForbiddenError(`this needs ${need} access to the project`);
+  return {
+    row,
+    access: { projectId, teamId, ...(teamRole ? { teamRole } : {}), ...(projectRole ? { projectRole } : {}) },
+  };
+}
+
+/**
+ * The project, if the caller may do `need` with it, read with the caller's access in one statement.
+ * A project the caller cannot see at all answers NotFoundError, exactly as one that does not exist;
+ * one they can see but not change answers ForbiddenError. Soft-deleted projects are invisible unless
+ * `deleted` asks for them (restore).
  */
 export async function requireProjectAccess(
   db: Session,
@@ -44,32 +112,20 @@ export async function requireProjectAccess(
   projectId: string,
   need: ProjectNeed,
   options: { deleted?: Deleted } = {},
-): Promise<ProjectAccess> {
-  const project = await db.repo(projects).find(projectId, { deleted: options.deleted ?? "exclude" });
-  if (!project) throw new NotFoundError("projects", projectId);
-
-  let teamRole: TeamRole | undefined;
-  let projectRole: ProjectRole | undefined;
-  if (principal.kind === "agent") {
-    if (principal.teamId !== project.teamId || !(await db.repo(teams).exists(project.teamId))) {
-      throw new NotFoundError("projects", projectId);
-    }
-    teamRole = "member";
-  } else {
-    // Whether the team is live, and the caller's roles, in one statement: this runs on every request
-    // that touches a project.
-    const [found] = await db.execute<{ live: unknown; teamRole: TeamRole | null; projectRole: ProjectRole | null }>(sql`
-      select (select 1 from teams t where t.id = ${project.teamId} and t.deleted_at is null) as "live",
-             (select m.role from team_members m
-               where m.team_id = ${project.teamId} and m.user_id = ${principal.userId}) as "teamRole",
-             (select c.role from project_collaborators c
-               where c.project_id = ${projectId} and c.user_id = ${principal.userId}) as "projectRole"`);
-    if (!found?.live) throw new NotFoundError("projects", projectId);
-    teamRole = found.teamRole ?? undefined;
-    if (!teamRole) projectRole = found.projectRole ?? undefined;
-  }
-  const allowed = teamRole ? teamRoleAllows[teamRole] : projectRole ? collaboratorAllows[projectRole] : undefined;
-  if (!allowed) throw new NotFoundError("projects", projectId);
-  if (!allowed[need]) throw new ForbiddenError(`this needs ${need} access to the project`);
-  return { project, ...(teamRole ? { teamRole } : {}), ...(projectRole ? { projectRole } : {}) };
+): Promise<ProjectAccess & { project: Project }> {
+  const found = await db
+    .repo(projects)
+    .getWith(
+      projectId,
+      {},
+      { deleted: options.deleted ?? "exclude", extras: ofProject, values: accessValues(principal) },
+    );
+  const { row: project, access } = accessOf(
+    principal,
+    found,
+    projectId,
+    need,
+    () => new NotFoundError("projects", projectId),
+  );
+  return { ...access, project };
 }

@@ -133,7 +133,7 @@ export async function updateChat(ctx: ServiceContext, chatId: string, input: unk
     if (!changed) return before;
     const after = await tx.repo(chats).update(chatId, patch);
     await recordChange(tx, ctx, {
-      teamId: access.project.teamId,
+      teamId: access.teamId,
       action: "chat.updated",
       entity: "chat",
       entityId: chatId,
@@ -150,7 +150,7 @@ export async function deleteChat(ctx: ServiceContext, chatId: string): Promise<v
     const { chat, access } = await chatAccess(tx, ctx, chatId, "write");
     await tx.repo(chats).delete(chatId);
     await recordChange(tx, ctx, {
-      teamId: access.project.teamId,
+      teamId: access.teamId,
       action: "chat.deleted",
       entity: "chat",
       entityId: chatId,

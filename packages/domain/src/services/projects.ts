@@ -106,7 +106,7 @@ async function accessTo(
   projectId: string,
   need: ProjectNeed,
   options: { deleted?: "include" | "only" } = {},
-): Promise<ProjectAccess> {
+): Promise<ProjectAccess & { project: ProjectRow }> {
   if (!uuid.safeParse(projectId).success) throw new NotFoundError("projects", projectId);
   return requireProjectAccess(db, ctx.principal, projectId, need, options);
 }

@@ -265,7 +265,7 @@ export async function updateQueue(ctx: ServiceContext, queueId: string, input: u
     if (!changed) return current;
     const after = await tx.repo(queues).update(queueId, patch);
     await recordChange(tx, ctx, {
-      teamId: access.project.teamId,
+      teamId: access.teamId,
       action: "queue.updated",
       entity: "queue",
       entityId: queueId,
@@ -282,7 +282,7 @@ export async function deleteQueue(ctx: ServiceContext, queueId: string): Promise
     const { queue, access } = await queueAccess(tx, ctx, queueId, "manage");
     await tx.repo(queues).delete(queueId);
     await recordChange(tx, ctx, {
-      teamId: access.project.teamId,
+      teamId: access.teamId,
       action: "queue.deleted",
       entity: "queue",
       entityId: queueId,
@@ -374,7 +374,7 @@ export async function enqueue(ctx: ServiceContext, queueId: string, input: unkno
       .repo(queueItems)
       .create({ queueId, ...subject, ...(values.priority !== undefined ? { priority: values.priority } : {}) });
     await recordChange(tx, ctx, {
-      teamId: access.project.teamId,
+      teamId: access.teamId,
       action: "queue_item.enqueued",
       entity: "queue_item",
       entityId: item.id,
@@ -404,7 +404,7 @@ export async function claimNextItem(ctx: ServiceContext, queueId: string, input:
       if (onBehalfOf === undefined) {
         throw new ValidationError([{ path: ["agentId"], message: "a person claims on behalf of an agent" }]);
       }
-      if (!(await tx.repo(agents).exists({ id: onBehalfOf, teamId: access.project.teamId }))) {
+      if (!(await tx.repo(agents).exists({ id: onBehalfOf, teamId: access.teamId }))) {
         throw new ValidationError([{ path: ["agentId"], message: "must be an agent of the project's team" }]);
       }
       agentId = onBehalfOf;
@@ -426,7 +426,7 @@ export async function claimNextItem(ctx: ServiceContext, queueId: string, input:
           .repo(queueItems)
           .update(item.id, { status: "dead", leaseExpiresAt: null, error: item.error ?? "lease expired" });
         await recordChange(tx, ctx, {
-          teamId: access.project.teamId,
+          teamId: access.teamId,
           action: "queue_item.dead",
           entity: "queue_item",
           entityId: item.id,
@@ -445,7 +445,7 @@ export async function claimNextItem(ctx: ServiceContext, queueId: string, input:
         leaseExpiresAt: new Date(now.getTime() + queue.leaseSeconds * 1000),
       });
       await recordChange(tx, ctx, {
-        teamId: access.project.teamId,
+        teamId: access.teamId,
         action: "queue_item.claimed",
         entity: "queue_item",
         entityId: item.id,
@@ -478,7 +478,7 @@ export async function completeItem(ctx: ServiceContext, itemId: string, input: u
   const { result, costs: entries = [] } = parseInput(completeItemInput, input ?? {});
   return ctx.db.transaction(async (tx) => {
     const { item, queue, access } = await heldItem(tx, ctx, itemId);
-    const teamId = access.project.teamId;
+    const teamId = access.teamId;
     const projectId = queue.projectId;
     const now = new Date();
     const completed = await tx.repo(queueItems).update(item.id, {
@@ -571,7 +571,7 @@ export async function failItem(ctx: ServiceContext, itemId: string, input: unkno
       error,
     });
     await recordChange(tx, ctx, {
-      teamId: access.project.teamId,
+      teamId: access.teamId,
       action: retry ? "queue_item.failed" : "queue_item.dead",
       entity: "queue_item",
       entityId: item.id,
@@ -601,7 +601,7 @@ export async function cancelItem(ctx: ServiceContext, itemId: string): Promise<Q
     }
     const after = await tx.repo(queueItems).update(itemId, { status: "cancelled", leaseExpiresAt: null });
     await recordChange(tx, ctx, {
-      teamId: access.project.teamId,
+      teamId: access.teamId,
       action: "queue_item.cancelled",
       entity: "queue_item",
       entityId: itemId,

@@ -1,6 +1,21 @@
-import { NotFoundError, type Page, type Session, ValidationError, VersionConflictError } from "@groundwork/db";
+import {
+  type Include,
+  NotFoundError,
+  type Page,
+  type Session,
+  ValidationError,
+  VersionConflictError,
+  type WithIncluded,
+} from "@groundwork/db";
 import { z } from "zod";
-import { type ProjectAccess, type ProjectNeed, requireProjectAccess } from "../access/project-access.js";
+import {
+  accessColumnsVia,
+  accessOf,
+  accessValues,
+  type ProjectAccess,
+  type ProjectNeed,
+  requireProjectAccess,
+} from "../access/project-access.js";
 import { recordChange } from "../audit.js";
 import type { ServiceContext } from "../context.js";
 import {
@@ -164,30 +179,28 @@ async function projectAccess(db: Session, ctx: ServiceContext, projectId: string
   return requireProjectAccess(db, ctx.principal, projectId, need);
 }
 
+/** What decides the caller's access to a ticket's project, read with the ticket. */
+const ticketAccessColumns = accessColumnsVia("tickets");
+
 /**
- * The ticket and the caller's access to its project. A ticket the caller cannot see answers
- * NotFoundError for the ticket, exactly as one that does not exist.
+ * The ticket (with `include`d children) and the caller's access to its project, in one statement. A
+ * ticket the caller cannot see answers NotFoundError for the ticket, exactly as one that does not exist.
  */
-async function ticketAccess(
+async function ticketAccess<I extends Record<string, Include> = Record<never, Include>>(
   db: Session,
   ctx: ServiceContext,
   ticketId: string,
   need: ProjectNeed,
-): Promise<{ ticket: TicketRow; access: ProjectAccess }> {
+  include = {} as I,
+): Promise<{ ticket: WithIncluded<TicketRow, I>; access: ProjectAccess }> {
   assertId("tickets", ticketId);
-  const ticket = await db.repo(tickets).find(ticketId);
-  if (!ticket) throw new NotFoundError("tickets", ticketId);
-  return { ticket, access: await accessToTicket(db, ctx, ticket, need) };
-}
-
-/** The caller's access to a ticket already read; a ticket of a project they cannot see is not found. */
-async function accessToTicket(db: Session, ctx: ServiceContext, ticket: TicketRow, need: ProjectNeed) {
-  try {
-    return await requireProjectAccess(db, ctx.principal, ticket.projectId, need);
-  } catch (error) {
-    if (error instanceof NotFoundError) throw new NotFoundError("tickets", ticket.id);
-    throw error;
-  }
+  const found = await db
+    .repo(tickets)
+    .getWith(ticketId, include, { extras: ticketAccessColumns, values: accessValues(ctx.principal) });
+  const { row: ticket, access } = accessOf(ctx.principal, found, found.projectId, need, () => {
+    return new NotFoundError("tickets", ticketId);
+  });
+  return { ticket: ticket as WithIncluded<TicketRow, I>, access };
 }
 
 /** A ticket's tasks, in order, as `getWith` loads them with the ticket. */
@@ -334,10 +347,8 @@ export async function getTicket(
   options: { include?: readonly "tasks"[] } = {},
 ): Promise<TicketWithTasks> {
   if (!options.include?.includes("tasks")) return ticketOf((await ticketAccess(ctx.db, ctx, ticketId, "read")).ticket);
-  assertId("tickets", ticketId);
-  // The ticket and its tasks in one statement.
-  const { tasks: taskRows, ...ticket } = await ctx.db.repo(tickets).getWith(ticketId, ticketTasks);
-  await accessToTicket(ctx.db, ctx, ticket, "read");
+  // The ticket, its tasks and the caller's access in one statement.
+  const { tasks: taskRows, ...ticket } = (await ticketAccess(ctx.db, ctx, ticketId, "read", ticketTasks)).ticket;
   return { ...ticketOf(ticket), tasks: taskRows };
 }
 
@@ -353,7 +364,7 @@ export async function updateTicket(
     const { access } = await ticketAccess(tx, ctx, ticketId, "write");
     const before = await tx.repo(tickets).get(ticketId, { forUpdate: true });
     assertVersion(before, options.expectedVersion);
-    await assertAssignees(tx, access.project.teamId, patch);
+    await assertAssignees(tx, access.teamId, patch);
     const changes: typeof patch = { ...patch };
     if (patch.assigneeUserId) changes.assigneeAgentId = null;
     if (patch.assigneeAgentId) changes.assigneeUserId = null;
@@ -365,7 +376,7 @@ export async function updateTicket(
     const after = await tx.repo(tickets).update(ticketId, changes);
     const closed = before.status !== "closed" && after.status === "closed";
     await recordChange(tx, ctx, {
-      teamId: access.project.teamId,
+      teamId: access.teamId,
       action: "ticket.updated",
       entity: "ticket",
       entityId: ticketId,
@@ -397,7 +408,7 @@ export async function deleteTicket(
     assertVersion(ticket, options.expectedVersion);
     await tx.repo(tickets).delete(ticketId);
     await recordChange(tx, ctx, {
-      teamId: access.project.teamId,
+      teamId: access.teamId,
       action: "ticket.deleted",
       entity: "ticket",
       entityId: ticketId,
@@ -443,7 +454,7 @@ export async function createTasks(ctx: ServiceContext, ticketId: string, input: 
     for (const [i, item] of items.entries()) {
       const path = many ? [i] : [];
       assertDependencies(item.dependencies, known, undefined, path);
-      await assertAssignees(tx, access.project.teamId, { assigneeAgentId: item.assigneeAgentId }, path);
+      await assertAssignees(tx, access.teamId, { assigneeAgentId: item.assigneeAgentId }, path);
       const orderIndex = item.orderIndex ?? next;
       next = Math.max(next, orderIndex + 1);
       rows.push({ ...item, ...doneAndStatus(item), orderIndex, ticketId });
@@ -451,7 +462,7 @@ export async function createTasks(ctx: ServiceContext, ticketId: string, input: 
     const created = await tx.repo(tasks).createMany(rows);
     for (const task of created) {
       await recordChange(tx, ctx, {
-        teamId: access.project.teamId,
+        teamId: access.teamId,
         action: "task.created",
         entity: "task",
         entityId: task.id,
@@ -472,7 +483,7 @@ export async function updateTask(ctx: ServiceContext, taskId: string, input: unk
       const known = new Set((await tasksOf(tx, ticket.id)).map((t) => t.id));
       assertDependencies(patch.dependencies, known, taskId, []);
     }
-    await assertAssignees(tx, access.project.teamId, { assigneeAgentId: patch.assigneeAgentId });
+    await assertAssignees(tx, access.teamId, { assigneeAgentId: patch.assigneeAgentId });
     const changes = { ...patch, ...doneAndStatus(patch, before) };
     const current = taskFieldsOf(before);
     const changed = (Object.keys(changes) as (keyof typeof changes)[]).some(
@@ -482,7 +493,7 @@ export async function updateTask(ctx: ServiceContext, taskId: string, input: unk
     const after = await tx.repo(tasks).update(taskId, changes);
     const completed = before.status !== "completed" && after.status === "completed";
     await recordChange(tx, ctx, {
-      teamId: access.project.teamId,
+      teamId: access.teamId,
       action: "task.updated",
       entity: "task",
       entityId: taskId,
@@ -513,7 +524,7 @@ export async function deleteTask(ctx: ServiceContext, taskId: string): Promise<v
       }
     }
     await recordChange(tx, ctx, {
-      teamId: access.project.teamId,
+      teamId: access.teamId,
       action: "task.deleted",
       entity: "task",
       entityId: taskId,
@@ -541,7 +552,7 @@ export async function reorderTasks(ctx: ServiceContext, ticketId: string, input:
       ordered.push(task.orderIndex === orderIndex ? task : await tx.repo(tasks).update(id, { orderIndex }));
     }
     await recordChange(tx, ctx, {
-      teamId: access.project.teamId,
+      teamId: access.teamId,
       action: "tasks.reordered",
       entity: "ticket",
       entityId: ticketId,
