@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { withIsoDates } from "../src/middleware/json-dates.js";
+
+describe("answers with their dates written first", () => {
+  it("serializes exactly as JSON.stringify does, at any depth", () => {
+    class Money {
+      constructor(readonly micros: number) {}
+      toJSON() {
+        return `${this.micros}µ`;
+      }
+    }
+    const bare = Object.create(null) as Record<string, unknown>;
+    bare.at = new Date("2030-01-02T03:04:05.678Z");
+    let deep: unknown = { at: new Date(0) };
+    for (let i = 0; i < 8; i++) deep = { inner: deep, list: [new Date(i * 1000)] };
+    const answer = {
+      id: "t1",
+      createdAt: new Date("2026-11-21T10:00:00.000Z"),
+      dueAt: null,
+      invalid: new Date(Number.NaN),
+      tags: ["a", "b"],
+      metadata: { nested: { at: new Date(1), text: "x", n: 1.5, yes: true, nothing: null } },
+      tasks: [{ id: "k", updatedAt: new Date(2) }, { id: "l" }],
+      data: [[new Date(3)], bare],
+      money: new Money(5),
+      missing: undefined,
+      deep,
+    };
+    expect(JSON.stringify(withIsoDates(answer, 0))).toBe(JSON.stringify(answer));
+    expect(withIsoDates(answer, 0)).toMatchObject({ createdAt: "2026-11-21T10:00:00.000Z", invalid: null });
+    for (const value of [null, 1, "text", true, [], {}, new Date(7)]) {
+      expect(JSON.stringify(withIsoDates(value, 0))).toBe(JSON.stringify(value));
+    }
+  });
+});
