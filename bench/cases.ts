@@ -228,7 +228,8 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
 
   const manyValues = () => Array.from({ length: 100 }, ticketValues);
 
-  const diagnostics: { label: string; fn: () => unknown }[] = [];
+  // Figures that explain a row, printed before the table; with `against`, measured interleaved with it.
+  const diagnostics: { label: string; fn: () => unknown; against?: () => unknown }[] = [];
   // Raw baselines, on the same driver the layer uses.
   type RawCase = Pick<Case, "raw">;
   let rawCases: [RawCase, RawCase, RawCase, RawCase, RawCase];
@@ -275,6 +276,26 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
     }
     case "postgres-js": {
       const s = raw.sql;
+      // The layer returns the rows it inserts; the raw baselines do not. What that costs the driver alone:
+      const insertMany = () => s`insert into tickets ${s(manyValues().map((t) => snakeTicket(t, false)) as never[])}`;
+      diagnostics.push({
+        label: "insert 100: raw multi-row insert with `returning *`, against the same insert without it",
+        fn: () => s`insert into tickets ${s(manyValues().map((t) => snakeTicket(t, false)) as never[])} returning *`,
+        against: insertMany,
+      });
+      const insertOne = (returning: string) => () =>
+        s.begin(async (tx) => {
+          const t = ticketValues();
+          await tx.unsafe(INSERT_TICKET_SQL(true) + returning, [...snakeValues(snakeTicket(t, false))] as never[], {
+            prepare: true,
+          });
+          await tx.unsafe(INSERT_AUDIT_SQL(true) + returning, auditParams(t) as never[], { prepare: true });
+        });
+      diagnostics.push({
+        label: "insert one + audit row: the raw transaction with `returning *`, against the same without it",
+        fn: insertOne(" returning *"),
+        against: insertOne(""),
+      });
       rawCases = [
         { raw: () => s`select * from tickets where id = ${nextId()} and deleted_at is null` },
         {
@@ -283,17 +304,8 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
               and (created_at > ${after.createdAt} or (created_at = ${after.createdAt} and id > ${after.id}))
               order by created_at, id limit 51`,
         },
-        {
-          raw: () =>
-            s.begin(async (tx) => {
-              const t = ticketValues();
-              await tx.unsafe(INSERT_TICKET_SQL(true), [...snakeValues(snakeTicket(t, false))] as never[], {
-                prepare: true,
-              });
-              await tx.unsafe(INSERT_AUDIT_SQL(true), auditParams(t) as never[], { prepare: true });
-            }),
-        },
-        { raw: () => s`insert into tickets ${s(manyValues().map((t) => snakeTicket(t, false)) as never[])}` },
+        { raw: insertOne("") },
+        { raw: insertMany },
         { raw: () => s.unsafe(PG_WITH_TASKS_SQL, [nextWithTasks()], { prepare: true }) },
       ];
       break;
@@ -446,9 +458,11 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
   ];
 
   const results: CaseResult[] = [];
-  for (const diagnostic of diagnostics) {
-    const [timing] = await measureAll([diagnostic.fn]);
-    if (timing) console.log(`  diagnostic (${target.name}) ${diagnostic.label}: ${formatTime(timing.nsPerOp)}`);
+  for (const { label, fn, against } of diagnostics) {
+    const [timing, base] = await measureAll(against ? [fn, against] : [fn]);
+    if (!timing) continue;
+    const ratio = base ? ` (${(timing.nsPerOp / base.nsPerOp).toFixed(2)}×, ${formatTime(base.nsPerOp)} without)` : "";
+    console.log(`  diagnostic (${target.name}) ${label}: ${formatTime(timing.nsPerOp)}${ratio}`);
   }
   for (const c of cases) {
     const options = c.maxOpsPerSample ? { maxOpsPerSample: c.maxOpsPerSample } : {};

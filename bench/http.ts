@@ -30,9 +30,28 @@ function load(url: string, headers: Record<string, string>, duration: number): P
 }
 
 export interface HttpResult {
+  /** Median req/s and p99 over the rounds. */
   layer: LoadResult;
   raw: LoadResult;
+  /** The median over the rounds of the layer's req/s ÷ the bare route's in the same round. */
+  share: number;
+  rounds: number;
 }
+
+const ROUNDS = QUICK ? 1 : 5;
+const ROUND_SECONDS = QUICK ? 1 : 2;
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+};
+const medianLoad = (results: LoadResult[]): LoadResult => ({
+  requests: median(results.map((r) => r.requests)),
+  p99: median(results.map((r) => r.p99)),
+  non2xx: results.reduce((n, r) => n + r.non2xx, 0),
+  errors: results.reduce((n, r) => n + r.errors, 0),
+  total: results.reduce((n, r) => n + r.total, 0),
+});
 
 /** The real server (SQLite, authenticated) against a bare Hono route doing one raw prepared select. */
 export async function runHttp(db: Database, client: BetterSqlite3.Database): Promise<HttpResult> {
@@ -69,16 +88,27 @@ export async function runHttp(db: Database, client: BetterSqlite3.Database): Pro
     const auth = { authorization: `Bearer ${session.accessToken}` };
     const check = await fetch(layerUrl, { headers: auth });
     if (check.status !== 200) throw new Error(`GET ${layerUrl} answered ${check.status}: ${await check.text()}`);
-    const duration = QUICK ? 1 : 5;
     if (!QUICK) {
       await load(layerUrl, auth, 1); // warm-up
       await load(rawUrl, {}, 1);
     }
-    const layer = await load(layerUrl, auth, duration);
-    const raw = await load(rawUrl, {}, duration);
-    if (layer.non2xx > 0 || layer.errors > 0)
-      throw new Error(`the API answered ${layer.non2xx} non-2xx, ${layer.errors} errors`);
-    return { layer, raw };
+    // Rounds alternate which server goes first, so drift on this machine hits both alike.
+    const layers: LoadResult[] = [];
+    const raws: LoadResult[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const loadLayer = async () => layers.push(await load(layerUrl, auth, ROUND_SECONDS));
+      const loadRaw = async () => raws.push(await load(rawUrl, {}, ROUND_SECONDS));
+      if (round % 2 === 0) await loadLayer().then(loadRaw);
+      else await loadRaw().then(loadLayer);
+    }
+    const failed = layers.find((l) => l.non2xx > 0 || l.errors > 0);
+    if (failed) throw new Error(`the API answered ${failed.non2xx} non-2xx, ${failed.errors} errors`);
+    return {
+      layer: medianLoad(layers),
+      raw: medianLoad(raws),
+      share: median(layers.map((l, i) => l.requests / (raws[i] as LoadResult).requests)),
+      rounds: ROUNDS,
+    };
   } finally {
     await server.close();
     await new Promise<void>((resolve) => {

@@ -28,7 +28,7 @@ async function main() {
     const rows: Row[] = results.map(toRow);
     if (target.raw.kind !== "better-sqlite3") throw new Error("unreachable");
     const http = await runHttp(target.db, target.raw.client);
-    const share = http.layer.requests / http.raw.requests;
+    const share = http.share;
     rows.push({
       operation: ROW_NAMES.http,
       layer: `${Math.round(http.layer.requests)} req/s, p99 ${http.layer.p99} ms`,
