@@ -129,12 +129,6 @@ function column<S extends ColumnBuilderBase, P extends ColumnBuilderBase>(
 const now = () => new Date();
 
 /**
- * The column kinds. Each maps to the natural type of both dialects:
- * uuid → `uuid` | text, timestamp → `timestamptz(3)` | integer epoch ms, json → `jsonb` | text,
- * boolean → `boolean` | integer 0/1, bigint → `bigint` | integer (both safe integers in TypeScript),
- * enum → text with a check constraint in both (no pg enum types: they cannot be changed in a transaction).
- */
-/**
  * Random bits for UUIDv7s from crypto.getRandomValues, fetched 256 words at a time: the library's
  * default fetches 8 (two ids' worth), and the call, not the bits, is what costs.
  */
@@ -153,6 +147,12 @@ const ids = new V7Generator(randomWords);
 /** A new UUIDv7: ids sort by creation time, and are unique without asking the database. */
 const newId = (): string => ids.generate().toString();
 
+/**
+ * The column kinds. Each maps to the natural type of both dialects:
+ * uuid → `uuid` | text, timestamp → `timestamptz(3)` | integer epoch ms, json → `jsonb` | text,
+ * boolean → `boolean` | integer 0/1, bigint → `bigint` | integer (both safe integers in TypeScript),
+ * enum → text with a check constraint in both (no pg enum types: they cannot be changed in a transaction).
+ */
 export const col = {
   uuid: () =>
     column(

@@ -1,4 +1,13 @@
-import { type Deleted, NotFoundError, type Session } from "@groundwork/db";
+import {
+  type AnyTable,
+  type Deleted,
+  type Include,
+  type Key,
+  NotFoundError,
+  type RowOf,
+  type Session,
+  type WithIncluded,
+} from "@groundwork/db";
 import { type SQL, sql } from "drizzle-orm";
 import type { Principal } from "../context.js";
 import { ForbiddenError } from "../errors.js";
@@ -54,26 +63,33 @@ type AccessColumns = { [K in keyof ReturnType<typeof accessColumns>]: unknown };
 
 /** Access columns for a row of `projects`. */
 const ofProject = accessColumns(sql.raw(`"projects"."id"`), sql.raw(`"projects"."team_id"`));
-/** Access columns for a row of `table`, which belongs to the project in its `project_id`. */
-export function accessColumnsVia(table: string) {
-  const projectId = sql.raw(`"${table}"."project_id"`);
-  return accessColumns(
-    projectId,
-    sql`(select p.team_id from projects p where p.id = ${projectId} and p.deleted_at is null)`,
-  );
+/** Access columns for a row of `table`, which belongs to the project in its `project_id`; made once per table. */
+const viaColumns = new Map<string, ReturnType<typeof accessColumns>>();
+function accessColumnsVia(table: string) {
+  let columns = viaColumns.get(table);
+  if (!columns) {
+    const projectId = sql.raw(`"${table}"."project_id"`);
+    columns = accessColumns(
+      projectId,
+      sql`(select p.team_id from projects p where p.id = ${projectId} and p.deleted_at is null)`,
+    );
+    viaColumns.set(table, columns);
+  }
+  return columns;
 }
 
 /** The placeholder values the access columns need. */
-export function accessValues(principal: Principal) {
+function accessValues(principal: Principal) {
   return { accessUser: principal.kind === "user" ? principal.userId : null };
 }
 
 /**
  * Splits a row read with access columns into the row and the caller's access to its project, checked
- * against `need`. A project the caller cannot see (or a dead one) answers NotFoundError for `entity`;
- * one they can see but not change answers ForbiddenError.
+ * against `need`. A project the caller cannot see, or one that is deleted or in a deleted team,
+ * answers `notFound()`, exactly as a row that does not exist; one they can see but not change
+ * answers ForbiddenError.
  */
-export function accessOf<R extends AccessColumns>(
+function accessOf<R extends AccessColumns>(
   principal: Principal,
   { accessTeamId, accessTeamRole, accessProjectRole, ...row }: R,
   projectId: string,
@@ -128,4 +144,25 @@ export async function requireProjectAccess(
     () => new NotFoundError("projects", projectId),
   );
   return { ...access, project };
+}
+
+/**
+ * A row of a table under a project (one with `projectId`), with `include`d children, and the
+ * caller's access to its project, all in one statement: the read behind most requests. A row the
+ * caller cannot see answers NotFoundError for the row, exactly as one that does not exist.
+ */
+export async function requireAccessVia<T extends AnyTable, I extends Record<string, Include> = Record<never, Include>>(
+  db: Session,
+  principal: Principal,
+  table: T,
+  id: string,
+  need: ProjectNeed,
+  include = {} as I,
+): Promise<{ row: WithIncluded<RowOf<T>, I>; access: ProjectAccess }> {
+  const extras = accessColumnsVia(table.name);
+  const found = await db.repo(table).getWith(id as Key<T>, include, { extras, values: accessValues(principal) });
+  const projectId = (found as { projectId?: unknown }).projectId;
+  if (typeof projectId !== "string") throw new Error(`${table.name} has no projectId`);
+  const { row, access } = accessOf(principal, found, projectId, need, () => new NotFoundError(table.name, id));
+  return { row: row as unknown as WithIncluded<RowOf<T>, I>, access };
 }

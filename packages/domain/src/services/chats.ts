@@ -1,6 +1,11 @@
 import { NotFoundError, type Page, type Session, ValidationError } from "@groundwork/db";
 import { z } from "zod";
-import { type ProjectAccess, type ProjectNeed, requireProjectAccess } from "../access/project-access.js";
+import {
+  type ProjectAccess,
+  type ProjectNeed,
+  requireAccessVia,
+  requireProjectAccess,
+} from "../access/project-access.js";
 import { recordChange } from "../audit.js";
 import type { ServiceContext } from "../context.js";
 import { chatMessageRoles, chatMessageSchemas, chatMessages, chatSchemas, chats, tickets } from "../schema/index.js";
@@ -62,14 +67,8 @@ async function chatAccess(
   need: ProjectNeed,
 ): Promise<{ chat: Chat; access: ProjectAccess }> {
   assertId("chats", chatId);
-  const chat = await db.repo(chats).find(chatId);
-  if (!chat) throw new NotFoundError("chats", chatId);
-  try {
-    return { chat, access: await requireProjectAccess(db, ctx.principal, chat.projectId, need) };
-  } catch (error) {
-    if (error instanceof NotFoundError) throw new NotFoundError("chats", chatId);
-    throw error;
-  }
+  const { row: chat, access } = await requireAccessVia(db, ctx.principal, chats, chatId, need);
+  return { chat, access };
 }
 
 /** A linked ticket is a live ticket of the chat's project. */

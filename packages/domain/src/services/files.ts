@@ -1,6 +1,6 @@
 import { NotFoundError, type Page, type Session, UniqueViolationError, ValidationError } from "@groundwork/db";
 import { z } from "zod";
-import { type ProjectNeed, requireProjectAccess } from "../access/project-access.js";
+import { type ProjectNeed, requireAccessVia, requireProjectAccess } from "../access/project-access.js";
 import { recordChange } from "../audit.js";
 import type { ServiceContext } from "../context.js";
 import {
@@ -112,18 +112,11 @@ async function projectAccess(db: Session, ctx: ServiceContext, projectId: string
   return requireProjectAccess(db, ctx.principal, projectId, need);
 }
 
-/** The file and its project, if the caller may do `need`; a file they cannot see does not exist. */
+/** The file and the caller's access to its project, if they may do `need`; a file they cannot see does not exist. */
 async function fileAccess(db: Session, ctx: ServiceContext, fileId: string, need: ProjectNeed) {
   assertId("files", fileId);
-  const file = await db.repo(files).find(fileId);
-  if (!file) throw new NotFoundError("files", fileId);
-  try {
-    const { project } = await requireProjectAccess(db, ctx.principal, file.projectId, need);
-    return { file, project };
-  } catch (error) {
-    if (error instanceof NotFoundError) throw new NotFoundError("files", fileId);
-    throw error;
-  }
+  const { row: file, access } = await requireAccessVia(db, ctx.principal, files, fileId, need);
+  return { file, access };
 }
 
 /** The last segment of a path: `src/app.ts` → `app.ts`. */
@@ -245,7 +238,7 @@ export async function getFile(ctx: ServiceContext, fileId: string): Promise<File
 export async function updateFile(ctx: ServiceContext, fileId: string, input: unknown): Promise<File> {
   const patch = parseInput(updateFileInput, input);
   return ctx.db.transaction(async (tx) => {
-    const { project } = await fileAccess(tx, ctx, fileId, "write");
+    const { access } = await fileAccess(tx, ctx, fileId, "write");
     const before = await tx.repo(files).get(fileId, { forUpdate: true });
     const changes: Partial<FileRow> = { ...patch };
     if (patch.extension !== undefined) changes.extension = normalizeExtension(patch.extension);
@@ -264,7 +257,7 @@ export async function updateFile(ctx: ServiceContext, fileId: string, input: unk
     if (!changed) return before;
     const after = await tx.repo(files).update(fileId, changes);
     await recordChange(tx, ctx, {
-      teamId: project.teamId,
+      teamId: access.teamId,
       action: "file.updated",
       entity: "file",
       entityId: fileId,
@@ -278,10 +271,10 @@ export async function updateFile(ctx: ServiceContext, fileId: string, input: unk
 /** Deletes a file with its analyses and its place in the selection. */
 export async function deleteFile(ctx: ServiceContext, fileId: string): Promise<void> {
   await ctx.db.transaction(async (tx) => {
-    const { file, project } = await fileAccess(tx, ctx, fileId, "write");
+    const { file, access } = await fileAccess(tx, ctx, fileId, "write");
     await tx.repo(files).delete(fileId);
     await recordChange(tx, ctx, {
-      teamId: project.teamId,
+      teamId: access.teamId,
       action: "file.deleted",
       entity: "file",
       entityId: fileId,
@@ -329,7 +322,7 @@ export async function putAnalysis(
   const validKind = parseInput(analysisKind, kind);
   const { checksum, version, data } = parseInput(putAnalysisInput, input);
   return ctx.db.transaction(async (tx) => {
-    const { file, project } = await fileAccess(tx, ctx, fileId, "write");
+    const { file, access } = await fileAccess(tx, ctx, fileId, "write");
     const before = await tx.repo(fileAnalyses).find({ fileId, kind: validKind });
     const row = await tx
       .repo(fileAnalyses)
@@ -338,7 +331,7 @@ export async function putAnalysis(
         { target: ["fileId", "kind"] },
       );
     await recordChange(tx, ctx, {
-      teamId: project.teamId,
+      teamId: access.teamId,
       action: "file_analysis.put",
       entity: "file_analysis",
       entityId: row.id,
@@ -353,12 +346,12 @@ export async function putAnalysis(
 export async function deleteAnalysis(ctx: ServiceContext, fileId: string, kind: string): Promise<void> {
   const validKind = parseInput(analysisKind, kind);
   await ctx.db.transaction(async (tx) => {
-    const { project } = await fileAccess(tx, ctx, fileId, "write");
+    const { access } = await fileAccess(tx, ctx, fileId, "write");
     const row = await tx.repo(fileAnalyses).find({ fileId, kind: validKind });
     if (!row) throw new NotFoundError("file_analyses", validKind);
     await tx.repo(fileAnalyses).delete(row.id);
     await recordChange(tx, ctx, {
-      teamId: project.teamId,
+      teamId: access.teamId,
       action: "file_analysis.deleted",
       entity: "file_analysis",
       entityId: row.id,

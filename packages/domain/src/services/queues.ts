@@ -1,7 +1,12 @@
 import { NotFoundError, type Page, type Session, ValidationError } from "@groundwork/db";
 import { sql } from "drizzle-orm";
 import { z } from "zod";
-import { type ProjectAccess, type ProjectNeed, requireProjectAccess } from "../access/project-access.js";
+import {
+  type ProjectAccess,
+  type ProjectNeed,
+  requireAccessVia,
+  requireProjectAccess,
+} from "../access/project-access.js";
 import { recordChange } from "../audit.js";
 import type { ServiceContext } from "../context.js";
 import { ConflictError, ForbiddenError } from "../errors.js";
@@ -119,14 +124,8 @@ async function queueAccess(
   need: ProjectNeed,
 ): Promise<{ queue: Queue; access: ProjectAccess }> {
   assertId("queues", queueId);
-  const queue = await db.repo(queues).find(queueId);
-  if (!queue) throw new NotFoundError("queues", queueId);
-  try {
-    return { queue, access: await requireProjectAccess(db, ctx.principal, queue.projectId, need) };
-  } catch (error) {
-    if (error instanceof NotFoundError) throw new NotFoundError("queues", queueId);
-    throw error;
-  }
+  const { row: queue, access } = await requireAccessVia(db, ctx.principal, queues, queueId, need);
+  return { queue, access };
 }
 
 /** The item, its queue and the caller's access; an item the caller cannot see does not exist. */

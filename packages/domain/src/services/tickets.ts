@@ -5,17 +5,9 @@ import {
   type Session,
   ValidationError,
   VersionConflictError,
-  type WithIncluded,
 } from "@groundwork/db";
 import { z } from "zod";
-import {
-  accessColumnsVia,
-  accessOf,
-  accessValues,
-  type ProjectAccess,
-  type ProjectNeed,
-  requireProjectAccess,
-} from "../access/project-access.js";
+import { type ProjectNeed, requireAccessVia, requireProjectAccess } from "../access/project-access.js";
 import { recordChange } from "../audit.js";
 import type { ServiceContext } from "../context.js";
 import {
@@ -179,9 +171,6 @@ async function projectAccess(db: Session, ctx: ServiceContext, projectId: string
   return requireProjectAccess(db, ctx.principal, projectId, need);
 }
 
-/** What decides the caller's access to a ticket's project, read with the ticket. */
-const ticketAccessColumns = accessColumnsVia("tickets");
-
 /**
  * The ticket (with `include`d children) and the caller's access to its project, in one statement. A
  * ticket the caller cannot see answers NotFoundError for the ticket, exactly as one that does not exist.
@@ -192,15 +181,10 @@ async function ticketAccess<I extends Record<string, Include> = Record<never, In
   ticketId: string,
   need: ProjectNeed,
   include = {} as I,
-): Promise<{ ticket: WithIncluded<TicketRow, I>; access: ProjectAccess }> {
+) {
   assertId("tickets", ticketId);
-  const found = await db
-    .repo(tickets)
-    .getWith(ticketId, include, { extras: ticketAccessColumns, values: accessValues(ctx.principal) });
-  const { row: ticket, access } = accessOf(ctx.principal, found, found.projectId, need, () => {
-    return new NotFoundError("tickets", ticketId);
-  });
-  return { ticket: ticket as WithIncluded<TicketRow, I>, access };
+  const { row: ticket, access } = await requireAccessVia(db, ctx.principal, tickets, ticketId, need, include);
+  return { ticket, access };
 }
 
 /** A ticket's tasks, in order, as `getWith` loads them with the ticket. */
