@@ -1,7 +1,6 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import { requestId } from "hono/request-id";
 import type { AppDependencies } from "./env.js";
 import { resolvePrincipal } from "./middleware/auth.js";
 import { jsonDates } from "./middleware/json-dates.js";
@@ -60,7 +59,6 @@ export function createApp(deps: AppDependencies) {
     .route("/", searchRoutes(deps));
 
   const app = router();
-  app.use(requestId({ headerName: "X-Request-Id" }));
   app.use(requestLog(deps.logger));
   const limitBody = bodyLimit({
     maxSize: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
@@ -115,9 +113,9 @@ export function createApp(deps: AppDependencies) {
       return sendProblem(c, code, detail ? { detail } : {});
     }
     const { code, init, expected } = toProblem(error);
-    const log = c.get("logger") ?? deps.logger;
-    if (expected) log.debug({ code, err: error }, "request refused");
-    else log.error({ err: error }, "request failed");
+    const requestId = c.get("requestId");
+    if (expected) deps.logger.debug({ requestId, code, err: error }, "request refused");
+    else deps.logger.error({ requestId, err: error }, "request failed");
     return sendProblem(c, code, init);
   });
   return routes;

@@ -19,6 +19,5 @@ export interface AppEnv {
     requestId: string;
     /** Set by the auth middleware when the request carries a valid bearer token. */
     principal?: Principal;
-    logger: Logger;
   };
 }

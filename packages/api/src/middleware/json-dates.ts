@@ -7,10 +7,10 @@ import type { AppEnv } from "../env.js";
  * dates written as ISO strings first. So `c.json` gets the dates written first; the text is the
  * same, as `toJSON` writes `toISOString()`.
  */
-export const jsonDates = createMiddleware<AppEnv>(async (c, next) => {
+export const jsonDates = createMiddleware<AppEnv>((c, next) => {
   const json = c.json as (object: unknown, ...rest: unknown[]) => Response;
   (c as { json: unknown }).json = (object: unknown, ...rest: unknown[]) => json(withIsoDates(object, 0), ...rest);
-  await next();
+  return next();
 });
 
 /** Rows nest a few levels deep at most (a page, its rows, their children); deeper dates keep `toJSON`. */

@@ -1,3 +1,4 @@
+import type { Context, Next } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.js";
 import { HttpProblem } from "../problem.js";
@@ -10,25 +11,27 @@ export const MAX_JSON_DEPTH = 64;
  * Request bodies are JSON: anything else answers 415 before it reaches a route, and JSON nested
  * deeper than MAX_JSON_DEPTH answers 400.
  */
-export const requireJsonBody = createMiddleware<AppEnv>(async (c, next) => {
-  if (WITH_BODY.has(c.req.method)) {
-    const length = c.req.header("content-length");
-    const hasBody = (length !== undefined && length !== "0") || c.req.header("transfer-encoding") !== undefined;
-    const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
-    if (hasBody && type !== "application/json" && !type?.endsWith("+json")) {
-      throw new HttpProblem("unsupported_media_type", {
-        detail: `send JSON with Content-Type: application/json${type ? `, not ${type}` : ""}`,
-      });
-    }
-    // The text is cached: the route's validator parses it from there.
-    if (hasBody && jsonDepth(await c.req.text()) > MAX_JSON_DEPTH) {
-      throw new HttpProblem("validation_failed", {
-        detail: `the body is nested more than ${MAX_JSON_DEPTH} levels deep`,
-      });
-    }
+export const requireJsonBody = createMiddleware<AppEnv>((c, next) =>
+  WITH_BODY.has(c.req.method) ? checkJsonBody(c, next) : next(),
+);
+
+async function checkJsonBody(c: Context<AppEnv>, next: Next): Promise<void> {
+  const length = c.req.header("content-length");
+  const hasBody = (length !== undefined && length !== "0") || c.req.header("transfer-encoding") !== undefined;
+  const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
+  if (hasBody && type !== "application/json" && !type?.endsWith("+json")) {
+    throw new HttpProblem("unsupported_media_type", {
+      detail: `send JSON with Content-Type: application/json${type ? `, not ${type}` : ""}`,
+    });
+  }
+  // The text is cached: the route's validator parses it from there.
+  if (hasBody && jsonDepth(await c.req.text()) > MAX_JSON_DEPTH) {
+    throw new HttpProblem("validation_failed", {
+      detail: `the body is nested more than ${MAX_JSON_DEPTH} levels deep`,
+    });
   }
   await next();
-});
+}
 
 /** The deepest nesting of arrays and objects in JSON text (valid or not), without parsing it. */
 function jsonDepth(text: string): number {

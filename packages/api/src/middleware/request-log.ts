@@ -1,16 +1,28 @@
+import { randomUUID } from "node:crypto";
 import { createMiddleware } from "hono/factory";
 import type { Logger } from "pino";
 import type { AppEnv } from "../env.js";
 
-/** One structured log line per request, tagged with its request id; a child logger for the handlers. */
+/** A caller's own X-Request-Id is kept when it is short and plain; otherwise the request gets a new one. */
+const USABLE_REQUEST_ID = /^[\w\-=]{1,255}$/;
+
+/**
+ * Gives the request its id (`X-Request-Id` on the answer, `requestId` in the context) and logs one
+ * structured line per request with it. The id goes into the line's fields rather than a child
+ * logger: a child per request cost more than the rest of this middleware together.
+ */
 export function requestLog(logger: Logger) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const started = performance.now();
-    const log = logger.child({ requestId: c.get("requestId") });
-    c.set("logger", log);
+    const given = c.req.header("x-request-id");
+    const requestId = given !== undefined && USABLE_REQUEST_ID.test(given) ? given : randomUUID();
+    c.set("requestId", requestId);
+    c.header("X-Request-Id", requestId);
     await next();
-    log.info(
+    if (!logger.isLevelEnabled("info")) return;
+    logger.info(
       {
+        requestId,
         method: c.req.method,
         path: c.req.path,
         status: c.res.status,
