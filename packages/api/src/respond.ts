@@ -11,3 +11,16 @@ export function sendProblem(c: Context<AppEnv>, code: ProblemCode, init: Problem
     ...init.headers,
   });
 }
+
+/** A problem document as a response of its own, carrying no header the request had set before. */
+export function problemResponse(code: ProblemCode, init: ProblemInit, requestId: string | undefined): Response {
+  const body = problem(code, init, requestId);
+  return new Response(JSON.stringify(body), {
+    status: body.status,
+    headers: {
+      "Content-Type": "application/problem+json",
+      ...(requestId ? { "X-Request-Id": requestId } : {}),
+      ...init.headers,
+    },
+  });
+}

@@ -1,6 +1,6 @@
 import { unwrap } from "@groundwork/client";
 import { testDialects } from "@groundwork/db/testing";
-import { users } from "@groundwork/domain";
+import { tickets, users } from "@groundwork/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectProblem, startTestApi, type TestApi } from "./harness.js";
 
@@ -167,6 +167,43 @@ describe.each(testDialects())("identity over HTTP on $name", (dialect) => {
     await unwrap(client.api.v1.me.$get());
     await api.db.repo(users).delete(user.id);
     await expectProblem(unwrap(client.api.v1.me.$get()), 401, "unauthenticated");
+  });
+
+  it("answers a deleted user 401 on every kind of route, reads and writes, with nothing of what was read", async () => {
+    const owner = await api.person("Leaving");
+    const { teamId, projectId } = await api.teamProject(owner);
+    const ticket = await unwrap(
+      owner.client.api.v1.projects[":id"].tickets.$post({ param: { id: projectId }, json: { title: "Kept" } }),
+    );
+    await api.db.repo(users).delete(owner.id);
+    const headers = { Authorization: `Bearer ${owner.accessToken}` };
+    const reads = [
+      `/api/v1/tickets/${ticket.id}`, // the user is read along with the project access
+      `/api/v1/projects/${projectId}`,
+      `/api/v1/teams/${teamId}`, // checked before the answer leaves
+      "/api/v1/teams",
+      `/api/v1/tickets/${crypto.randomUUID()}`, // a 404 in the making is a 401 too
+    ];
+    for (const path of reads) {
+      const res = await fetch(`${api.url}${path}`, { headers });
+      expect(res.status, path).toBe(401);
+      expect(res.headers.get("etag"), path).toBeNull();
+      expect(res.headers.get("www-authenticate"), path).toBe("Bearer");
+      expect(res.headers.get("x-request-id"), path).toBeTruthy();
+      const body = (await res.json()) as Record<string, unknown>;
+      expect(body, path).toMatchObject({ code: "unauthenticated", detail: "this user no longer exists" });
+      expect(JSON.stringify(body), path).not.toContain("Kept");
+    }
+    const head = await fetch(`${api.url}/api/v1/tickets/${ticket.id}`, { method: "HEAD", headers });
+    expect(head.status).toBe(401);
+    const write = await fetch(`${api.url}/api/v1/projects/${projectId}/tickets`, {
+      method: "POST",
+      headers: { ...headers, "Content-Type": "application/json" },
+      body: JSON.stringify({ title: "Never" }),
+    });
+    expect(write.status).toBe(401);
+    const titles = (await api.db.repo(tickets).list({ where: { projectId } })).data.map((t) => t.title);
+    expect(titles).toEqual(["Kept"]);
   });
 
   it("answers missing, malformed and forged credentials with 401 and WWW-Authenticate", async () => {

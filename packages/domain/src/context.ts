@@ -5,6 +5,28 @@ export type Principal =
   | { kind: "user"; userId: string; tokenId?: string }
   | { kind: "agent"; agentId: string; teamId: string; tokenId: string };
 
+/**
+ * User principals whose user has not yet been seen to still exist (not deleted) during the request.
+ * A request that changes nothing may leave that check to the statement that reads its project
+ * access, which reads it along (see `access/`), rather than spend a statement of its own on it.
+ */
+const unconfirmedUsers = new WeakSet<Principal>();
+
+/** Marks a user principal as not yet checked; `Auth.confirmUser` or an access check settles it. */
+export function leaveUserUnconfirmed(principal: Principal): void {
+  unconfirmedUsers.add(principal);
+}
+
+/** Whether the principal's user still has to be checked to exist. */
+export function isUserUnconfirmed(principal: Principal): boolean {
+  return unconfirmedUsers.has(principal);
+}
+
+/** Records that the principal's user was seen to exist. */
+export function confirmUser(principal: Principal): void {
+  unconfirmedUsers.delete(principal);
+}
+
 /** Facts about the request that audit rows keep. */
 export interface RequestInfo {
   requestId?: string;

@@ -14,6 +14,13 @@ export class UnauthenticatedError extends DomainError {
   }
 }
 
+/** The token is sound, but the user it was issued to has been deleted since. */
+export class UserGoneError extends UnauthenticatedError {
+  constructor() {
+    super("this user no longer exists");
+  }
+}
+
 /** The caller may see the resource but not do this to it. */
 export class ForbiddenError extends DomainError {
   readonly code = "forbidden";

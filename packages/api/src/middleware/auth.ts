@@ -1,22 +1,40 @@
 import type { Principal } from "@groundwork/domain";
-import { UnauthenticatedError } from "@groundwork/domain";
+import { UnauthenticatedError, UserGoneError } from "@groundwork/domain";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppDependencies, AppEnv } from "../env.js";
+import { toProblem } from "../problem.js";
+import { problemResponse } from "../respond.js";
+
+/** Methods that change nothing: what they read may be answered only once the caller is confirmed. */
+const SAFE_METHODS = new Set(["GET", "HEAD"]);
 
 /**
  * Resolves `Authorization: Bearer <token>` to a principal once per request. A request without the
  * header goes on anonymously (public routes); a header that is present but invalid answers 401.
+ *
+ * A deleted user's access tokens stop working at once. For a request that changes nothing, whether
+ * the user still exists is read along with the project access the route checks (one statement for
+ * both); where no access check settled it, it is checked before the answer leaves, and a user who is
+ * gone gets 401 instead of what was read.
  */
 export function resolvePrincipal(deps: AppDependencies) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header("authorization");
-    if (header !== undefined) {
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      if (!match?.[1]) throw new UnauthenticatedError("the Authorization header must be `Bearer <token>`");
-      c.set("principal", await deps.auth.authenticate(deps.db, match[1]));
-    }
+    if (header === undefined) return next();
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match?.[1]) throw new UnauthenticatedError("the Authorization header must be `Bearer <token>`");
+    const deferUserCheck = SAFE_METHODS.has(c.req.method);
+    const principal = await deps.auth.authenticate(deps.db, match[1], { deferUserCheck });
+    c.set("principal", principal);
     await next();
+    // An answer that is already a server failure reveals nothing, and the check would fail alike.
+    if (deferUserCheck && c.res.status < 500 && !(await deps.auth.confirmUser(deps.db, principal))) {
+      const { code, init } = toProblem(new UserGoneError());
+      // Not c.res = …: Hono would carry the discarded answer's headers (its ETag) over.
+      c.res = undefined as unknown as Response;
+      c.res = problemResponse(code, init, c.get("requestId"));
+    }
   });
 }
 

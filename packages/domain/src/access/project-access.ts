@@ -9,8 +9,8 @@ import {
   type WithIncluded,
 } from "@groundwork/db";
 import { type SQL, sql } from "drizzle-orm";
-import type { Principal } from "../context.js";
-import { ForbiddenError } from "../errors.js";
+import { confirmUser, type Principal } from "../context.js";
+import { ForbiddenError, UserGoneError } from "../errors.js";
 import { type ProjectRole, projects, type TeamRole } from "../schema/index.js";
 
 /**
@@ -57,6 +57,8 @@ function accessColumns(projectId: SQL, teamId: SQL) {
       where m.team_id = ${teamId} and m.user_id = ${user})`,
     accessProjectRole: sql<ProjectRole | null>`(select c.role from project_collaborators c
       where c.project_id = ${projectId} and c.user_id = ${user})`,
+    // Whether the caller (a user) still exists: the check a request would otherwise spend a statement on.
+    accessUserLive: sql<number | null>`(select 1 from users u where u.id = ${user} and u.deleted_at is null)`,
   };
 }
 type AccessColumns = { [K in keyof ReturnType<typeof accessColumns>]: unknown };
@@ -91,11 +93,15 @@ function accessValues(principal: Principal) {
  */
 function accessOf<R extends AccessColumns>(
   principal: Principal,
-  { accessTeamId, accessTeamRole, accessProjectRole, ...row }: R,
+  { accessTeamId, accessTeamRole, accessProjectRole, accessUserLive, ...row }: R,
   projectId: string,
   need: ProjectNeed,
   notFound: () => NotFoundError,
 ): { row: Omit<R, keyof AccessColumns>; access: ProjectAccess } {
+  if (principal.kind === "user") {
+    if (accessUserLive === null || accessUserLive === undefined) throw new UserGoneError();
+    confirmUser(principal);
+  }
   const teamId = accessTeamId as string | null;
   if (!teamId) throw notFound();
   let teamRole: TeamRole | undefined;

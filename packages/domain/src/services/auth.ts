@@ -3,8 +3,15 @@ import { type Database, type Session, ValidationError } from "@groundwork/db";
 import { sign, verify } from "hono/jwt";
 import { uuidv7 } from "uuidv7";
 import { z } from "zod";
-import type { AnonymousContext, Principal, ServiceContext } from "../context.js";
-import { UnauthenticatedError } from "../errors.js";
+import {
+  type AnonymousContext,
+  confirmUser,
+  isUserUnconfirmed,
+  leaveUserUnconfirmed,
+  type Principal,
+  type ServiceContext,
+} from "../context.js";
+import { UnauthenticatedError, UserGoneError } from "../errors.js";
 import { agents, apiTokens, instanceSettings, refreshTokens, teams, userSchemas, users } from "../schema/index.js";
 import { parseInput } from "./input.js";
 import { LoginThrottle } from "./login-throttle.js";
@@ -146,13 +153,26 @@ export class Auth {
     });
   }
 
-  /** The principal a bearer token stands for; UnauthenticatedError when it stands for none. */
-  async authenticate(db: Session, bearer: string): Promise<Principal> {
+  /**
+   * The principal a bearer token stands for; UnauthenticatedError when it stands for none. A deleted
+   * user's tokens stop working at once, not when they expire: with `deferUserCheck` (for requests
+   * that change nothing) an access token's user is left to be checked later, by the access check that
+   * reads it along or by `confirmUser`, which the caller must then call before answering.
+   */
+  async authenticate(db: Session, bearer: string, options: { deferUserCheck?: boolean } = {}): Promise<Principal> {
     if (bearer.startsWith(API_TOKEN_PREFIX)) return this.authenticateApiToken(db, bearer);
-    const userId = await this.verifiedSubject(bearer);
-    // A deleted user's tokens stop working at once, not when they expire.
-    if (!(await db.repo(users).exists(userId))) throw new UnauthenticatedError("this user no longer exists");
-    return { kind: "user", userId };
+    const principal: Principal = { kind: "user", userId: await this.verifiedSubject(bearer) };
+    leaveUserUnconfirmed(principal);
+    if (!options.deferUserCheck && !(await this.confirmUser(db, principal))) throw new UserGoneError();
+    return principal;
+  }
+
+  /** Whether the principal's user still exists, checked unless the request has seen it already. */
+  async confirmUser(db: Session, principal: Principal): Promise<boolean> {
+    if (principal.kind !== "user" || !isUserUnconfirmed(principal)) return true;
+    if (!(await db.repo(users).exists(principal.userId))) return false;
+    confirmUser(principal);
+    return true;
   }
 
   /**

@@ -1,7 +1,7 @@
 import { NotFoundError, ValidationError } from "@groundwork/db";
 import { z } from "zod";
 import type { ServiceContext } from "../context.js";
-import { ForbiddenError, UnauthenticatedError } from "../errors.js";
+import { ForbiddenError, UserGoneError } from "../errors.js";
 import { jsonPresentSchema, keyPattern } from "../schema/common.js";
 import { apiTokens, userPreferences, userSchemas, users } from "../schema/index.js";
 import { type PublicUser, passwordSchema, publicUser } from "./auth.js";
@@ -28,7 +28,7 @@ function userIdOf(ctx: ServiceContext): string {
 
 export async function getMe(ctx: ServiceContext): Promise<PublicUser> {
   const user = await ctx.db.repo(users).find(userIdOf(ctx));
-  if (!user) throw new UnauthenticatedError("this user no longer exists");
+  if (!user) throw new UserGoneError();
   return publicUser(user);
 }
 
