@@ -23,7 +23,7 @@ export function isUserUnconfirmed(principal: Principal): boolean {
 }
 
 /** Records that the principal's user was seen to exist. */
-export function confirmUser(principal: Principal): void {
+export function markUserConfirmed(principal: Principal): void {
   unconfirmedUsers.delete(principal);
 }
 

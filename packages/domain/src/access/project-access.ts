@@ -9,7 +9,7 @@ import {
   type WithIncluded,
 } from "@groundwork/db";
 import { type SQL, sql } from "drizzle-orm";
-import { confirmUser, type Principal } from "../context.js";
+import { markUserConfirmed, type Principal } from "../context.js";
 import { ForbiddenError, UserGoneError } from "../errors.js";
 import { type ProjectRole, projects, type TeamRole } from "../schema/index.js";
 
@@ -100,7 +100,7 @@ function accessOf<R extends AccessColumns>(
 ): { row: Omit<R, keyof AccessColumns>; access: ProjectAccess } {
   if (principal.kind === "user") {
     if (accessUserLive === null || accessUserLive === undefined) throw new UserGoneError();
-    confirmUser(principal);
+    markUserConfirmed(principal);
   }
   const teamId = accessTeamId as string | null;
   if (!teamId) throw notFound();

@@ -5,9 +5,9 @@ import { uuidv7 } from "uuidv7";
 import { z } from "zod";
 import {
   type AnonymousContext,
-  confirmUser,
   isUserUnconfirmed,
   leaveUserUnconfirmed,
+  markUserConfirmed,
   type Principal,
   type ServiceContext,
 } from "../context.js";
@@ -171,7 +171,7 @@ export class Auth {
   async confirmUser(db: Session, principal: Principal): Promise<boolean> {
     if (principal.kind !== "user" || !isUserUnconfirmed(principal)) return true;
     if (!(await db.repo(users).exists(principal.userId))) return false;
-    confirmUser(principal);
+    markUserConfirmed(principal);
     return true;
   }
 
