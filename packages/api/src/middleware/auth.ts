@@ -4,7 +4,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppDependencies, AppEnv } from "../env.js";
 import { toProblem } from "../problem.js";
-import { problemResponse } from "../respond.js";
+import { sendProblem } from "../respond.js";
 
 /** Methods that change nothing: what they read may be answered only once the caller is confirmed. */
 const SAFE_METHODS = new Set(["GET", "HEAD"]);
@@ -31,9 +31,9 @@ export function resolvePrincipal(deps: AppDependencies) {
     // An answer that is already a server failure reveals nothing, and the check would fail alike.
     if (deferUserCheck && c.res.status < 500 && !(await deps.auth.confirmUser(deps.db, principal))) {
       const { code, init } = toProblem(new UserGoneError());
-      // Not c.res = …: Hono would carry the discarded answer's headers (its ETag) over.
+      // Emptied first: set over an answer, Hono would carry that answer's headers (its ETag) over.
       c.res = undefined as unknown as Response;
-      c.res = problemResponse(code, init, c.get("requestId"));
+      c.res = sendProblem(c, code, init);
     }
   });
 }
