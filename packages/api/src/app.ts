@@ -3,7 +3,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { AppDependencies } from "./env.js";
 import { resolvePrincipal } from "./middleware/auth.js";
-import { jsonDates } from "./middleware/json-dates.js";
+import { jsonAnswers } from "./middleware/json-answers.js";
 import { requireJsonBody } from "./middleware/media-type.js";
 import { requestLog } from "./middleware/request-log.js";
 import { type ProblemCode, toProblem } from "./problem.js";
@@ -78,7 +78,7 @@ export function createApp(deps: AppDependencies) {
       : limitBody(c, next),
   );
   app.use(requireJsonBody);
-  app.use(jsonDates);
+  app.use(jsonAnswers);
   app.use(`${API_BASE}/*`, resolvePrincipal(deps));
   // Chained, so the app's type carries every route for the typed client.
   const routes = app.route("/", systemRoutes(deps)).route(API_BASE, api);

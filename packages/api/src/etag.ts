@@ -7,10 +7,9 @@ export function etagOf(resource: { version: number }): string {
   return `"${resource.version}"`;
 }
 
-/** Sends the resource as JSON with its ETag. */
-export function withEtag<T extends { version: number }>(c: Context<AppEnv>, resource: T): T {
-  c.header("ETag", etagOf(resource));
-  return resource;
+/** The ETag header of a versioned resource, for `c.json(resource, status, etagHeader(resource))`. */
+export function etagHeader(resource: { version: number }): { ETag: string } {
+  return { ETag: etagOf(resource) };
 }
 
 /**

@@ -225,8 +225,14 @@ describe.each(testDialects())("HTTP conventions on $name", (dialect) => {
   });
 
   describe("X-Request-Id", () => {
-    it("is on every response: success, problem, unknown route, docs", async () => {
+    it("is on every response: success, no content, HEAD, problem, unknown route, docs", async () => {
+      const noContent = await call("/api/v1/auth/logout", jsonPost(JSON.stringify({ refreshToken: "unknown" })));
+      expect(noContent.status).toBe(204);
+      const head = await call("/api/v1/me", { method: "HEAD", headers: authed() });
+      expect(head.status).toBe(200);
       const responses = [
+        noContent,
+        head,
         await call("/health"),
         await call("/api/v1/me", { headers: authed() }),
         await call("/api/v1/me"),

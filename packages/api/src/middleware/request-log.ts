@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { createMiddleware } from "hono/factory";
 import type { Logger } from "pino";
 import type { AppEnv } from "../env.js";
+import { carriesRequestId } from "../respond.js";
 
 /** A caller's own X-Request-Id is kept when it is short and plain; otherwise the request gets a new one. */
 const USABLE_REQUEST_ID = /^[\w\-=]{1,255}$/;
@@ -17,8 +18,9 @@ export function requestLog(logger: Logger) {
     const given = c.req.header("x-request-id");
     const requestId = given !== undefined && USABLE_REQUEST_ID.test(given) ? given : randomUUID();
     c.set("requestId", requestId);
-    c.header("X-Request-Id", requestId);
     await next();
+    // JSON answers and problem documents are built with the id; anything else gets it here.
+    if (!carriesRequestId(c.res)) c.res.headers.set("X-Request-Id", requestId);
     if (!logger.isLevelEnabled("info")) return;
     logger.info(
       {

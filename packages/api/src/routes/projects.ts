@@ -10,7 +10,7 @@ import {
 import { createRoute, z } from "@hono/zod-openapi";
 import { anonymousContext, serviceContext } from "../context.js";
 import type { AppDependencies } from "../env.js";
-import { expectedVersion, IF_MATCH, withEtag } from "../etag.js";
+import { etagHeader, expectedVersion, IF_MATCH } from "../etag.js";
 import { authenticated, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { listOptions, listQuery, pageOf } from "../pagination.js";
 import { router } from "../router.js";
@@ -238,23 +238,25 @@ export function projectsRoutes(deps: AppDependencies) {
         201,
       ),
     )
-    .openapi(getProject, async (c) =>
-      c.json(withEtag(c, await projectService.getProject(serviceContext(c, deps), c.req.valid("param").id)), 200),
-    )
+    .openapi(getProject, async (c) => {
+      const project = await projectService.getProject(serviceContext(c, deps), c.req.valid("param").id);
+      return c.json(project, 200, etagHeader(project));
+    })
     .openapi(updateProject, async (c) => {
       const ctx = serviceContext(c, deps);
       const options = { expectedVersion: expectedVersion(c) };
       const project = await projectService.updateProject(ctx, c.req.valid("param").id, c.req.valid("json"), options);
-      return c.json(withEtag(c, project), 200);
+      return c.json(project, 200, etagHeader(project));
     })
     .openapi(deleteProject, async (c) => {
       const options = { expectedVersion: expectedVersion(c) };
       await projectService.deleteProject(serviceContext(c, deps), c.req.valid("param").id, options);
       return c.body(null, 204);
     })
-    .openapi(restoreProject, async (c) =>
-      c.json(withEtag(c, await projectService.restoreProject(serviceContext(c, deps), c.req.valid("param").id)), 200),
-    )
+    .openapi(restoreProject, async (c) => {
+      const project = await projectService.restoreProject(serviceContext(c, deps), c.req.valid("param").id);
+      return c.json(project, 200, etagHeader(project));
+    })
     .openapi(listCollaborators, async (c) => {
       const options = listOptions<typeof projectCollaborators>(
         c.req.valid("query"),

@@ -10,7 +10,7 @@ import {
 import { createRoute, z } from "@hono/zod-openapi";
 import { serviceContext } from "../context.js";
 import type { AppDependencies } from "../env.js";
-import { expectedVersion, IF_MATCH, withEtag } from "../etag.js";
+import { etagHeader, expectedVersion, IF_MATCH } from "../etag.js";
 import { authenticated, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { listOptions, listQuery, pageOf } from "../pagination.js";
 import { router } from "../router.js";
@@ -193,14 +193,15 @@ export function teamsRoutes(deps: AppDependencies) {
     .openapi(createTeam, async (c) =>
       c.json(await teamService.createTeam(serviceContext(c, deps), c.req.valid("json")), 201),
     )
-    .openapi(getTeam, async (c) =>
-      c.json(withEtag(c, await teamService.getTeam(serviceContext(c, deps), c.req.valid("param").teamId)), 200),
-    )
+    .openapi(getTeam, async (c) => {
+      const team = await teamService.getTeam(serviceContext(c, deps), c.req.valid("param").teamId);
+      return c.json(team, 200, etagHeader(team));
+    })
     .openapi(updateTeam, async (c) => {
       const ctx = serviceContext(c, deps);
       const options = { expectedVersion: expectedVersion(c) };
       const team = await teamService.updateTeam(ctx, c.req.valid("param").teamId, c.req.valid("json"), options);
-      return c.json(withEtag(c, team), 200);
+      return c.json(team, 200, etagHeader(team));
     })
     .openapi(deleteTeam, async (c) => {
       const options = { expectedVersion: expectedVersion(c) };

@@ -10,7 +10,7 @@ import {
 import { createRoute, z } from "@hono/zod-openapi";
 import { serviceContext } from "../context.js";
 import type { AppDependencies } from "../env.js";
-import { expectedVersion, IF_MATCH, withEtag } from "../etag.js";
+import { etagHeader, expectedVersion, IF_MATCH } from "../etag.js";
 import { authenticated, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { commaList, listOptions, listQuery, pageOf } from "../pagination.js";
 import { router } from "../router.js";
@@ -179,18 +179,18 @@ export function ticketsRoutes(deps: AppDependencies) {
         c.req.valid("param").id,
         c.req.valid("json"),
       );
-      return c.json(withEtag(c, ticket), 201);
+      return c.json(ticket, 201, etagHeader(ticket));
     })
     .openapi(getTicket, async (c) => {
       const include = c.req.valid("query").include === "tasks" ? (["tasks"] as const) : [];
       const ticket = await ticketService.getTicket(serviceContext(c, deps), c.req.valid("param").id, { include });
-      return c.json(withEtag(c, ticket), 200);
+      return c.json(ticket, 200, etagHeader(ticket));
     })
     .openapi(updateTicket, async (c) => {
       const options = { expectedVersion: expectedVersion(c) };
       const ctx = serviceContext(c, deps);
       const ticket = await ticketService.updateTicket(ctx, c.req.valid("param").id, c.req.valid("json"), options);
-      return c.json(withEtag(c, ticket), 200);
+      return c.json(ticket, 200, etagHeader(ticket));
     })
     .openapi(deleteTicket, async (c) => {
       const options = { expectedVersion: expectedVersion(c) };

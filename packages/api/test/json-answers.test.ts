@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { withIsoDates } from "../src/middleware/json-dates.js";
+import { withIsoDates } from "../src/respond.js";
 
 describe("answers with their dates written first", () => {
   it("serializes exactly as JSON.stringify does, at any depth", () => {
