@@ -226,6 +226,20 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     const both = await ownerRepo.getWith(owner.id, include, { extras, values: { minRank: 1 } });
     expect(both.items.map((i) => i.title)).toEqual(["r1", "r2", "r3"]);
     expect(Number(both.rankedFrom)).toBe(3);
+    // The same include object without extras, and the same extras without includes: planned apart.
+    const plain = await ownerRepo.getWith(owner.id, include);
+    expect("rankedFrom" in plain).toBe(false);
+    expect(plain.items.map((i) => i.title)).toEqual(["r1", "r2", "r3"]);
+    const noChildren = await ownerRepo.getWith(owner.id, {}, { extras, values: { minRank: 1 } });
+    expect("items" in noChildren).toBe(false);
+    expect(Number(noChildren.rankedFrom)).toBe(3);
+    // One include object read with another `deleted`: planned apart.
+    const [first] = plain.items;
+    await itemRepo.delete(first?.id as string);
+    const none = {};
+    await expect(itemRepo.getWith(first?.id as string, none)).rejects.toBeInstanceOf(NotFoundError);
+    expect((await itemRepo.getWith(first?.id as string, none, { deleted: "only" })).title).toBe("r1");
+    await expect(itemRepo.getWith(first?.id as string, none)).rejects.toBeInstanceOf(NotFoundError);
     await expect(ownerRepo.getWith(owner.id, {}, { extras: { name: sql`1` } })).rejects.toThrow(/is a column/);
     await expect(ownerRepo.getWith(owner.id, {}, { extras, values: { minRank: 1, k0: 1 } })).rejects.toThrow(
       /taken by the key/,

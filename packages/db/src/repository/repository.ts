@@ -163,6 +163,14 @@ const NOT_TAKEN = Symbol("not taken");
 const KEY_PLACEHOLDERS = Array.from({ length: 8 }, (_, i) => `k${i}`);
 /** The placeholder name of key column `i`: `k0`, `k1`, … */
 const keyPlaceholder = (i: number) => KEY_PLACEHOLDERS[i] ?? `k${i}`;
+/** See `withPlan`. */
+interface WithPlan {
+  shape: string;
+  children: { as: string; spec: Include; repo: Repository<AnyTable> }[];
+  /** The includes' names, then the extras'. */
+  fields: string[];
+}
+const NO_EXTRAS: Extras = {};
 interface RowStatement {
   statement: import("better-sqlite3").Statement;
   params: unknown[];
@@ -187,6 +195,7 @@ export class Repository<T extends AnyTable> {
   private readonly jsonKeys: Set<string>;
   /** Each column's property and decoder, in the order a whole-row select or `returning()` lists them. */
   private readonly decoders: [string, Column][];
+  private readonly withPlans = new WeakMap<object, WeakMap<Extras, Partial<Record<Deleted, WithPlan>>>>();
 
   constructor(
     private readonly session: Session,
@@ -847,6 +856,8 @@ export class Repository<T extends AnyTable> {
    * The row with this key and its children, in one statement: each include becomes a subquery that
    * aggregates the children into a JSON array (`json_group_array` on SQLite, `json_agg` on
    * PostgreSQL), decoded by their table's columns. `NotFoundError` when there is no such row.
+   * The statement is planned once per `include` object (and `extras` object): keep them as module
+   * constants rather than writing them out per call.
    *
    * ```ts
    * const ticket = await db.repo(tickets).getWith(id, { tasks: { table: tasks, foreignKey: "ticketId", sort: "orderIndex" } });
@@ -863,33 +874,18 @@ export class Repository<T extends AnyTable> {
     }
     const deleted = options.deleted ?? "exclude";
     const values = this.keyValues(key);
-    const parentKey = this.columnOf(this.keyColumns[0] as string);
-    const names = Object.keys(include);
-    const children = names.map((as) => {
-      const spec = include[as] as Include;
-      if (spec.table.name === this.name) throw new Error(`getWith cannot include ${this.name} in itself`);
-      return { as, spec, repo: this.session.repo(spec.table) };
-    });
-    let shape = `with|${deleted}|${children
-      .map(
-        ({ as, spec }) => `${as}:${spec.table.name}.${String(spec.foreignKey)}:${[spec.sort ?? []].flat().join(",")}`,
-      )
-      .join(";")}`;
     const extras = options.extras;
-    const extraNames = extras ? Object.keys(extras) : [];
+    const { shape, children, fields } = this.withPlan(include, deleted, extras);
     if (extras) {
-      shape += `|extras:${extrasId(extras)}`;
-      for (const name of [...names, ...extraNames]) {
-        if (name in this.columns) throw new Error(`getWith: "${name}" is a column of ${this.name}`);
-      }
-      for (const [name, value] of Object.entries(options.values ?? {})) {
+      for (const name in options.values) {
         if (name in values) throw new Error(`getWith: the placeholder name "${name}" is taken by the key`);
-        values[name] = value;
+        values[name] = options.values[name];
       }
     }
     const row = await this.execute<Values | undefined>(
       shape,
       (db) => {
+        const parentKey = this.columnOf(this.keyColumns[0] as string);
         const included = Object.fromEntries(
           children.map(({ as, spec, repo }) => [as, repo.childrenOf(parentKey, spec)]),
         );
@@ -902,7 +898,7 @@ export class Repository<T extends AnyTable> {
       values,
       "get",
       true,
-      extras ? [...names, ...extraNames] : names,
+      fields,
     );
     if (!row) throw new NotFoundError(this.name, key);
     for (const { as, repo } of children) {
@@ -911,6 +907,47 @@ export class Repository<T extends AnyTable> {
       row[as] = arrays.map((raw) => repo.decode(raw));
     }
     return row as WithIncluded<Row<T>, I> & ExtrasOf<E>;
+  }
+
+  /**
+   * What `getWith` needs of its includes and extras beyond the key: the statement's shape, the
+   * included repositories and the names of the fields that follow the columns. Made once per
+   * include object, extras object and `deleted`, as callers pass module constants.
+   */
+  private withPlan(include: Record<string, Include>, deleted: Deleted, extras: Extras | undefined): WithPlan {
+    let byExtras = this.withPlans.get(include);
+    if (!byExtras) {
+      byExtras = new WeakMap();
+      this.withPlans.set(include, byExtras);
+    }
+    let byDeleted = byExtras.get(extras ?? NO_EXTRAS);
+    if (!byDeleted) {
+      byDeleted = {};
+      byExtras.set(extras ?? NO_EXTRAS, byDeleted);
+    }
+    let plan = byDeleted[deleted];
+    if (plan) return plan;
+    const names = Object.keys(include);
+    const children = names.map((as) => {
+      const spec = include[as] as Include;
+      if (spec.table.name === this.name) throw new Error(`getWith cannot include ${this.name} in itself`);
+      return { as, spec, repo: this.session.repo(spec.table) as Repository<AnyTable> };
+    });
+    let shape = `with|${deleted}|${children
+      .map(
+        ({ as, spec }) => `${as}:${spec.table.name}.${String(spec.foreignKey)}:${[spec.sort ?? []].flat().join(",")}`,
+      )
+      .join(";")}`;
+    const extraNames = extras ? Object.keys(extras) : [];
+    if (extras) {
+      shape += `|extras:${extrasId(extras)}`;
+      for (const name of [...names, ...extraNames]) {
+        if (name in this.columns) throw new Error(`getWith: "${name}" is a column of ${this.name}`);
+      }
+    }
+    plan = { shape, children, fields: [...names, ...extraNames] };
+    byDeleted[deleted] = plan;
+    return plan;
   }
 
   /** @internal A JSON array of this table's rows whose `spec.foreignKey` equals `parentKey`, as arrays of column values. */

@@ -122,6 +122,9 @@ function accessOf<R extends AccessColumns>(
   };
 }
 
+/** No includes: one object for every call, so `getWith` plans the statement once. */
+export const NO_INCLUDES: Record<never, Include> = Object.freeze({});
+
 /**
  * The project, if the caller may do `need` with it, read with the caller's access in one statement.
  * A project the caller cannot see at all answers NotFoundError, exactly as one that does not exist;
@@ -135,13 +138,11 @@ export async function requireProjectAccess(
   need: ProjectNeed,
   options: { deleted?: Deleted } = {},
 ): Promise<ProjectAccess & { project: Project }> {
-  const found = await db
-    .repo(projects)
-    .getWith(
-      projectId,
-      {},
-      { deleted: options.deleted ?? "exclude", extras: ofProject, values: accessValues(principal) },
-    );
+  const found = await db.repo(projects).getWith(projectId, NO_INCLUDES, {
+    deleted: options.deleted ?? "exclude",
+    extras: ofProject,
+    values: accessValues(principal),
+  });
   const { row: project, access } = accessOf(
     principal,
     found,
@@ -163,7 +164,7 @@ export async function requireAccessVia<T extends AnyTable, I extends Record<stri
   table: T,
   id: string,
   need: ProjectNeed,
-  include = {} as I,
+  include = NO_INCLUDES as I,
 ): Promise<{ row: WithIncluded<RowOf<T>, I>; access: ProjectAccess }> {
   const extras = accessColumnsVia(table.name);
   const found = await db.repo(table).getWith(id as Key<T>, include, { extras, values: accessValues(principal) });

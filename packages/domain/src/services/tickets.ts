@@ -7,7 +7,7 @@ import {
   VersionConflictError,
 } from "@groundwork/db";
 import { z } from "zod";
-import { type ProjectNeed, requireAccessVia, requireProjectAccess } from "../access/project-access.js";
+import { NO_INCLUDES, type ProjectNeed, requireAccessVia, requireProjectAccess } from "../access/project-access.js";
 import { recordChange } from "../audit.js";
 import type { ServiceContext } from "../context.js";
 import {
@@ -180,7 +180,7 @@ async function ticketAccess<I extends Record<string, Include> = Record<never, In
   ctx: ServiceContext,
   ticketId: string,
   need: ProjectNeed,
-  include = {} as I,
+  include = NO_INCLUDES as I,
 ) {
   assertId("tickets", ticketId);
   const { row: ticket, access } = await requireAccessVia(db, ctx.principal, tickets, ticketId, need, include);
