@@ -1,7 +1,8 @@
-import { NotFoundError, type Page, type Session, ValidationError } from "@groundwork/db";
+import { type Page, type Session, ValidationError } from "@groundwork/db";
 import { z } from "zod";
 import { requireProjectAccess } from "../access/project-access.js";
 import { actorOf, type ServiceContext } from "../context.js";
+import { assertId, isUuid } from "../ids.js";
 import { activities, activitySchemas, projectCollaborators, projects, teamMembers, teams } from "../schema/index.js";
 import { parseInput } from "./input.js";
 import type { PageQuery } from "./teams.js";
@@ -30,11 +31,10 @@ export type Activity = typeof activities.pg.$inferSelect;
 
 // ---------------------------------------------------------------- helpers
 
-const uuid = z.uuid();
 const DEFAULT_LIMIT = 50;
 
 async function projectAccess(db: Session, ctx: ServiceContext, projectId: string, need: "read" | "write") {
-  if (!uuid.safeParse(projectId).success) throw new NotFoundError("projects", projectId);
+  assertId("projects", projectId);
   return requireProjectAccess(db, ctx.principal, projectId, need);
 }
 
@@ -54,7 +54,7 @@ function decodeFeedCursor(cursor: string): string {
   }
   if (!Array.isArray(decoded) || decoded.length !== 2 || decoded[0] !== "me") throw invalidCursor();
   const id = decoded[1];
-  if (typeof id !== "string" || !uuid.safeParse(id).success) throw invalidCursor();
+  if (!isUuid(id)) throw invalidCursor();
   return id.toLowerCase();
 }
 

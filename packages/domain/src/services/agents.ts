@@ -4,6 +4,7 @@ import { atLeast, requireTeamRole } from "../access/team-access.js";
 import { recordChange } from "../audit.js";
 import type { ServiceContext } from "../context.js";
 import { ForbiddenError } from "../errors.js";
+import { assertId } from "../ids.js";
 import { type AgentStatus, agentSchemas, agentStatuses, agents, apiTokens } from "../schema/index.js";
 import { type Auth, apiTokenInput, type CreatedApiToken } from "./auth.js";
 import { parseInput } from "./input.js";
@@ -41,8 +42,6 @@ const audited = ({ name, provider, model, config, status }: Agent) => ({ name, p
 
 // ---------------------------------------------------------------- helpers
 
-const uuid = z.uuid();
-
 /**
  * The agent and the caller's role in its team, checked against `minimum`. An agent the caller
  * cannot see answers NotFoundError for the agent, exactly as one that does not exist.
@@ -54,7 +53,7 @@ async function agentFor(
   minimum: "viewer" | "admin",
   options: { forUpdate?: boolean } = {},
 ): Promise<Agent> {
-  if (!uuid.safeParse(agentId).success) throw new NotFoundError("agents", agentId);
+  assertId("agents", agentId);
   const agent = await db.repo(agents).find(agentId, options);
   if (!agent) throw new NotFoundError("agents", agentId);
   try {
@@ -71,7 +70,7 @@ async function agentFor(
 
 /** The caller's role in the team (viewer at least); a malformed id is a team that does not exist. */
 async function requireTeam(db: Session, ctx: ServiceContext, teamId: string, minimum: "viewer" | "admin") {
-  if (!uuid.safeParse(teamId).success) throw new NotFoundError("teams", teamId);
+  assertId("teams", teamId);
   const role = await requireTeamRole(db, ctx.principal, teamId, "viewer");
   if (minimum === "admin" && (ctx.principal.kind === "agent" || !atLeast(role, "admin"))) {
     throw new ForbiddenError("managing agents needs the admin role in the team");

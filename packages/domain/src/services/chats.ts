@@ -1,4 +1,4 @@
-import { NotFoundError, type Page, type Session, ValidationError } from "@groundwork/db";
+import { type Page, type Session, ValidationError } from "@groundwork/db";
 import { z } from "zod";
 import {
   type ProjectAccess,
@@ -8,6 +8,7 @@ import {
 } from "../access/project-access.js";
 import { recordChange } from "../audit.js";
 import type { ServiceContext } from "../context.js";
+import { assertId } from "../ids.js";
 import { chatMessageRoles, chatMessageSchemas, chatMessages, chatSchemas, chats, tickets } from "../schema/index.js";
 import { parseInput } from "./input.js";
 import type { PageQuery } from "./teams.js";
@@ -47,12 +48,6 @@ function chatFields(chat: Chat) {
 }
 
 // ---------------------------------------------------------------- helpers
-
-const uuid = z.uuid();
-
-function assertId(table: string, id: string): void {
-  if (!uuid.safeParse(id).success) throw new NotFoundError(table, id);
-}
 
 async function projectAccess(db: Session, ctx: ServiceContext, projectId: string, need: ProjectNeed) {
   assertId("projects", projectId);

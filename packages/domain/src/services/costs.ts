@@ -1,10 +1,11 @@
-import { NotFoundError, type Page, type Session, ValidationError } from "@groundwork/db";
+import { type Page, type Session, ValidationError } from "@groundwork/db";
 import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { requireProjectAccess } from "../access/project-access.js";
 import { requireTeamRole } from "../access/team-access.js";
 import { recordChange } from "../audit.js";
 import type { ServiceContext } from "../context.js";
+import { assertId } from "../ids.js";
 import { agents, costSchemas, costs, currencyPattern, queueItems, queues } from "../schema/index.js";
 import { parseInput } from "./input.js";
 import type { PageQuery } from "./teams.js";
@@ -71,10 +72,8 @@ export interface CostSummary {
 
 // ---------------------------------------------------------------- helpers
 
-const uuid = z.uuid();
-
 async function projectFor(db: Session, ctx: ServiceContext, projectId: string, need: "read" | "write") {
-  if (!uuid.safeParse(projectId).success) throw new NotFoundError("projects", projectId);
+  assertId("projects", projectId);
   return (await requireProjectAccess(db, ctx.principal, projectId, need)).project;
 }
 
@@ -289,7 +288,7 @@ export async function summarizeProjectCosts(
 /** The costs of every project of the team, summed by project, agent, model or UTC day (team viewers and up). */
 export async function summarizeTeamCosts(ctx: ServiceContext, teamId: string, query: unknown): Promise<CostSummary> {
   const { groupBy, from, to } = parseInput(teamSummaryQuery, query);
-  if (!uuid.safeParse(teamId).success) throw new NotFoundError("teams", teamId);
+  assertId("teams", teamId);
   await requireTeamRole(ctx.db, ctx.principal, teamId, "viewer");
   // Deleted projects are gone from the team's view, so are their costs.
   const projectIds = sql`select id from projects where team_id = ${teamId} and deleted_at is null`;

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { type ProjectNeed, requireAccessVia, requireProjectAccess } from "../access/project-access.js";
 import { recordChange } from "../audit.js";
 import type { ServiceContext } from "../context.js";
+import { assertId } from "../ids.js";
 import {
   fileAnalyses,
   fileAnalysisSchemas,
@@ -99,13 +100,6 @@ function fileFieldsOf(f: FileRow) {
 }
 
 // ---------------------------------------------------------------- helpers
-
-const uuid = z.uuid();
-
-/** A malformed id is a row that does not exist: PostgreSQL would refuse it as a uuid otherwise. */
-function assertId(table: string, id: string): void {
-  if (!uuid.safeParse(id).success) throw new NotFoundError(table, id);
-}
 
 async function projectAccess(db: Session, ctx: ServiceContext, projectId: string, need: ProjectNeed) {
   assertId("projects", projectId);

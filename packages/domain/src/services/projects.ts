@@ -6,6 +6,7 @@ import { requireTeamRole } from "../access/team-access.js";
 import { recordChange } from "../audit.js";
 import type { AnonymousContext, ServiceContext } from "../context.js";
 import { ConflictError } from "../errors.js";
+import { assertId } from "../ids.js";
 import {
   projectCollaborators,
   projectRoles,
@@ -85,7 +86,6 @@ function projectOf({ deletedAt: _deleted, ...project }: ProjectRow): Project {
 
 // ---------------------------------------------------------------- helpers
 
-const uuid = z.uuid();
 const SHARE_TOKEN_PREFIX = "gws_";
 const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 
@@ -107,12 +107,12 @@ async function accessTo(
   need: ProjectNeed,
   options: { deleted?: "include" | "only" } = {},
 ): Promise<ProjectAccess & { project: ProjectRow }> {
-  if (!uuid.safeParse(projectId).success) throw new NotFoundError("projects", projectId);
+  assertId("projects", projectId);
   return requireProjectAccess(db, ctx.principal, projectId, need, options);
 }
 
 async function teamRoleIn(db: Session, ctx: ServiceContext, teamId: string, minimum: TeamRole): Promise<TeamRole> {
-  if (!uuid.safeParse(teamId).success) throw new NotFoundError("teams", teamId);
+  assertId("teams", teamId);
   return requireTeamRole(db, ctx.principal, teamId, minimum);
 }
 
@@ -298,7 +298,7 @@ export async function addCollaborator(ctx: ServiceContext, projectId: string, in
 export async function removeCollaborator(ctx: ServiceContext, projectId: string, userId: string): Promise<void> {
   await ctx.db.transaction(async (tx) => {
     const { project } = await accessTo(tx, ctx, projectId, "manage");
-    if (!uuid.safeParse(userId).success) throw new NotFoundError("project_collaborators", userId);
+    assertId("project_collaborators", userId);
     const row = await tx.repo(projectCollaborators).get({ projectId, userId });
     await tx.repo(projectCollaborators).delete({ projectId, userId });
     await recordChange(tx, ctx, {
@@ -339,7 +339,7 @@ export async function createShare(ctx: ServiceContext, projectId: string, input:
 /** Revokes a share link (admins and owners of its project's team); revoking twice changes nothing. */
 export async function revokeShare(ctx: ServiceContext, shareId: string): Promise<void> {
   await ctx.db.transaction(async (tx) => {
-    if (!uuid.safeParse(shareId).success) throw new NotFoundError("project_shares", shareId);
+    assertId("project_shares", shareId);
     const share = await tx.repo(projectShares).get(shareId, { forUpdate: true });
     // A share of a project the caller cannot see answers 404 as the project would.
     const { project } = await accessTo(tx, ctx, share.projectId, "manage").catch((error: unknown) => {

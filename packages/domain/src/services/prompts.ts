@@ -5,6 +5,7 @@ import { requireTeamRole } from "../access/team-access.js";
 import { recordChange } from "../audit.js";
 import type { ServiceContext } from "../context.js";
 import { ForbiddenError } from "../errors.js";
+import { assertId } from "../ids.js";
 import { projects, promptSchemas, prompts, tagsSchema } from "../schema/index.js";
 import { parseInput } from "./input.js";
 import type { PageQuery } from "./teams.js";
@@ -38,12 +39,6 @@ function promptFields(p: Prompt) {
 }
 
 // ---------------------------------------------------------------- helpers
-
-const uuid = z.uuid();
-
-function assertId(table: string, id: string): void {
-  if (!uuid.safeParse(id).success) throw new NotFoundError(table, id);
-}
 
 /** A prompt's project is a live project of the prompt's team. */
 async function assertProject(db: Session, teamId: string, projectId: string | null | undefined): Promise<void> {

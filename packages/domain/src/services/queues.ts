@@ -10,6 +10,7 @@ import {
 import { recordChange } from "../audit.js";
 import type { ServiceContext } from "../context.js";
 import { ConflictError, ForbiddenError } from "../errors.js";
+import { assertId } from "../ids.js";
 import {
   agents,
   jsonValueSchema,
@@ -108,13 +109,6 @@ function itemFieldsOf(item: QueueItem) {
 }
 
 // ---------------------------------------------------------------- helpers
-
-const uuid = z.uuid();
-
-/** A malformed id is a row that does not exist: PostgreSQL would refuse it as a uuid otherwise. */
-function assertId(table: string, id: string): void {
-  if (!uuid.safeParse(id).success) throw new NotFoundError(table, id);
-}
 
 /** The queue and the caller's access to its project; a queue the caller cannot see does not exist. */
 async function queueAccess(

@@ -12,6 +12,7 @@ import { atLeast, requireTeamRole } from "../access/team-access.js";
 import { recordChange } from "../audit.js";
 import type { ServiceContext } from "../context.js";
 import { ConflictError, ForbiddenError } from "../errors.js";
+import { assertId } from "../ids.js";
 import { jsonPresentSchema, keyPattern } from "../schema/common.js";
 import {
   auditLogs,
@@ -97,14 +98,12 @@ function assertVersion(team: TeamRow, expected: number | undefined): void {
   }
 }
 
-const uuid = z.uuid();
-
 /**
  * The caller's role in the team (see requireTeamRole). A malformed id is a team that does not
  * exist: PostgreSQL would refuse it as a uuid otherwise.
  */
 async function roleIn(db: Session, ctx: ServiceContext, teamId: string, minimum: TeamRole): Promise<TeamRole> {
-  if (!uuid.safeParse(teamId).success) throw new NotFoundError("teams", teamId);
+  assertId("teams", teamId);
   return requireTeamRole(db, ctx.principal, teamId, minimum);
 }
 
@@ -134,7 +133,7 @@ function depthOf(value: unknown): number {
 }
 
 function memberKey(teamId: string, userId: string) {
-  if (!uuid.safeParse(userId).success) throw new NotFoundError("team_members", userId);
+  assertId("team_members", userId);
   return { teamId, userId };
 }
 

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { NO_INCLUDES, type ProjectNeed, requireAccessVia, requireProjectAccess } from "../access/project-access.js";
 import { recordChange } from "../audit.js";
 import type { ServiceContext } from "../context.js";
+import { assertId } from "../ids.js";
 import {
   agents,
   jsonObjectSchema,
@@ -151,13 +152,6 @@ function taskFieldsOf(t: TaskRow) {
 
 // ---------------------------------------------------------------- helpers
 
-const uuid = z.uuid();
-
-/** A malformed id is a row that does not exist: PostgreSQL would refuse it as a uuid otherwise. */
-function assertId(table: string, id: string): void {
-  if (!uuid.safeParse(id).success) throw new NotFoundError(table, id);
-}
-
 /** If-Match: the caller changes what it last saw, or nothing. */
 function assertVersion(ticket: TicketRow, expected: number | undefined): void {
   if (expected !== undefined && ticket.version !== expected) {
@@ -273,7 +267,7 @@ export async function listTickets(
 ): Promise<Page<Ticket>> {
   const status = query.status === undefined ? undefined : parseInput(statusList, query.status);
   const priority = query.priority === undefined ? undefined : parseInput(priorityList, query.priority);
-  const assignee = query.assignee === undefined ? undefined : parseInput(uuid, query.assignee);
+  const assignee = query.assignee === undefined ? undefined : parseInput(z.uuid(), query.assignee);
   const tag = query.tag === undefined ? undefined : parseInput(tagFilter, query.tag);
   const { project } = await projectAccess(ctx.db, ctx, projectId, "read");
   let assigneeWhere = {};
