@@ -166,7 +166,7 @@ const keyPlaceholder = (i: number) => KEY_PLACEHOLDERS[i] ?? `k${i}`;
 /** See `withPlan`. */
 interface WithPlan {
   shape: string;
-  children: { as: string; spec: Include; repo: Repository<AnyTable> }[];
+  children: { as: string; spec: Include }[];
   /** The includes' names, then the extras'. */
   fields: string[];
 }
@@ -176,6 +176,37 @@ interface RowStatement {
   params: unknown[];
   select: boolean;
   positional?: boolean;
+}
+
+/** What a repository needs of its table, worked out once per table and dialect, not per session. */
+interface TableInfo {
+  columns: Record<string, PgColumn>;
+  decoders: [string, Column][];
+  keyColumns: string[];
+  jsonKeys: Set<string>;
+  uuidKeys: Set<string>;
+  withPlans: WeakMap<object, WeakMap<Extras, Partial<Record<Deleted, WithPlan>>>>;
+}
+const tableInfo = new WeakMap<Table, TableInfo>();
+
+function describe(definition: AnyTable, table: Table): TableInfo {
+  const columns = getTableColumns(table) as Record<string, PgColumn>;
+  return {
+    columns,
+    decoders: Object.entries(columns),
+    keyColumns: [...definition.info.primaryKey],
+    jsonKeys: new Set(
+      Object.entries(definition.info.columns)
+        .filter(([, c]) => c.kind === "json")
+        .map(([key]) => key),
+    ),
+    uuidKeys: new Set(
+      Object.values(definition.info.columns)
+        .filter((c) => c.kind === "uuid")
+        .map((c) => c.sqlName),
+    ),
+    withPlans: new WeakMap(),
+  };
 }
 
 /**
@@ -195,27 +226,27 @@ export class Repository<T extends AnyTable> {
   private readonly jsonKeys: Set<string>;
   /** Each column's property and decoder, in the order a whole-row select or `returning()` lists them. */
   private readonly decoders: [string, Column][];
-  private readonly withPlans = new WeakMap<object, WeakMap<Extras, Partial<Record<Deleted, WithPlan>>>>();
+  /** `getWith` plans, by include object, extras object and `deleted`. */
+  private readonly withPlans: WeakMap<object, WeakMap<Extras, Partial<Record<Deleted, WithPlan>>>>;
 
   constructor(
     private readonly session: Session,
     private readonly definition: T,
   ) {
-    this.table = (session.dialect === "sqlite" ? definition.sqlite : definition.pg) as unknown as Table;
-    this.columns = getTableColumns(this.table) as Record<string, PgColumn>;
-    this.decoders = Object.entries(this.columns);
-    this.keyColumns = [...definition.info.primaryKey];
+    const table = (session.dialect === "sqlite" ? definition.sqlite : definition.pg) as unknown as Table;
+    let known = tableInfo.get(table);
+    if (!known) {
+      known = describe(definition, table);
+      tableInfo.set(table, known);
+    }
+    this.table = table;
+    this.columns = known.columns;
+    this.decoders = known.decoders;
+    this.keyColumns = known.keyColumns;
     this.name = definition.name;
-    this.jsonKeys = new Set(
-      Object.entries(definition.info.columns)
-        .filter(([, c]) => c.kind === "json")
-        .map(([key]) => key),
-    );
-    this.uuidKeys = new Set(
-      Object.values(definition.info.columns)
-        .filter((c) => c.kind === "uuid")
-        .map((c) => c.sqlName),
-    );
+    this.jsonKeys = known.jsonKeys;
+    this.uuidKeys = known.uuidKeys;
+    this.withPlans = known.withPlans;
   }
 
   // ---------------------------------------------------------------- reads
@@ -887,7 +918,7 @@ export class Repository<T extends AnyTable> {
       (db) => {
         const parentKey = this.columnOf(this.keyColumns[0] as string);
         const included = Object.fromEntries(
-          children.map(({ as, spec, repo }) => [as, repo.childrenOf(parentKey, spec)]),
+          children.map(({ as, spec }) => [as, this.session.repo(spec.table).childrenOf(parentKey, spec)]),
         );
         return db
           .select({ ...this.columns, ...included, ...extras })
@@ -901,7 +932,8 @@ export class Repository<T extends AnyTable> {
       fields,
     );
     if (!row) throw new NotFoundError(this.name, key);
-    for (const { as, repo } of children) {
+    for (const { as, spec } of children) {
+      const repo = this.session.repo(spec.table);
       const value = row[as];
       const arrays = (typeof value === "string" ? JSON.parse(value) : (value ?? [])) as unknown[][];
       row[as] = arrays.map((raw) => repo.decode(raw));
@@ -931,7 +963,7 @@ export class Repository<T extends AnyTable> {
     const children = names.map((as) => {
       const spec = include[as] as Include;
       if (spec.table.name === this.name) throw new Error(`getWith cannot include ${this.name} in itself`);
-      return { as, spec, repo: this.session.repo(spec.table) as Repository<AnyTable> };
+      return { as, spec };
     });
     let shape = `with|${deleted}|${children
       .map(
