@@ -943,8 +943,8 @@ export class Repository<T extends AnyTable> {
 
   /**
    * What `getWith` needs of its includes and extras beyond the key: the statement's shape, the
-   * included repositories and the names of the fields that follow the columns. Made once per
-   * include object, extras object and `deleted`, as callers pass module constants.
+   * included tables and the names of the fields that follow the columns. Made once per include
+   * object, extras object and `deleted` (callers pass module constants), shared by every session.
    */
   private withPlan(include: Record<string, Include>, deleted: Deleted, extras: Extras | undefined): WithPlan {
     let byExtras = this.withPlans.get(include);
