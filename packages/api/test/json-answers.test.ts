@@ -1,5 +1,12 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
 import fc from "fast-check";
+import { Hono } from "hono";
+import pino from "pino";
 import { describe, expect, it } from "vitest";
+import type { AppEnv } from "../src/env.js";
+import { jsonAnswers } from "../src/middleware/json-answers.js";
+import { requestLog } from "../src/middleware/request-log.js";
 import { isoString, withIsoDates } from "../src/respond.js";
 
 describe("answers with their dates written first", () => {
@@ -52,5 +59,39 @@ describe("answers with their dates written first", () => {
       }),
       { numRuns: 50_000 },
     );
+  });
+
+  it("answers c.json with the status given, or the one c.status set, each header once", async () => {
+    const app = new Hono<AppEnv>();
+    app.use(requestLog(pino({ level: "silent" })));
+    app.use(jsonAnswers);
+    const at = new Date("2030-01-02T03:04:05.006Z");
+    app.get("/given", (c) => c.json({ at }, 201, { ETag: '"4"', "Content-Type": "application/vnd.x+json" }));
+    app.get("/set", (c) => {
+      c.status(202);
+      return c.json({ at });
+    });
+    app.get("/init", (c) => c.json({ at }, { status: 203, headers: { ETag: '"5"' } }));
+    const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+      const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+    });
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const expected = [
+        ["/given", 201, "application/vnd.x+json", '"4"'],
+        ["/set", 202, "application/json", null],
+        ["/init", 203, "application/json", '"5"'],
+      ] as const;
+      for (const [path, status, type, etag] of expected) {
+        const res = await fetch(`${base}${path}`);
+        expect(res.status, path).toBe(status);
+        expect(res.headers.get("content-type"), path).toBe(type);
+        expect(res.headers.get("etag"), path).toBe(etag);
+        expect(res.headers.get("x-request-id"), path).toMatch(/^[0-9a-f-]{36}$/);
+        expect(await res.json(), path).toEqual({ at: "2030-01-02T03:04:05.006Z" });
+      }
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
