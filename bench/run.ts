@@ -60,7 +60,7 @@ async function main() {
 main().then(
   () => process.exit(0),
   (error) => {
-    console.error(error);
+    console.error(`bench: ${(error as Error).message ?? String(error)}`);
     process.exit(1);
   },
 );

@@ -1,4 +1,5 @@
 import { DatabaseUnavailableError, DataError } from "@groundwork/db";
+import { bench, benchHelp } from "./commands/bench.js";
 import { migrate, migrateHelp } from "./commands/migrate.js";
 import { seed, seedHelp } from "./commands/seed.js";
 import { serve, serveHelp } from "./commands/serve.js";
@@ -10,6 +11,7 @@ Commands:
   serve      migrate, seed the demo into an empty database, serve the API (what npm start runs)
   migrate    status | up | down: move the schema forward or back
   seed       migrate and seed the demo workspace into an empty database
+  bench      run the benchmarks (from a checkout of the repository)
 
 Run groundwork <command> --help for a command's options.
 Configuration comes from the environment: DATABASE_URL, DATABASE_REPLICA_URLS, DATABASE_POOL_MAX,
@@ -19,6 +21,7 @@ const commands: Record<string, { run: (args: string[], out: Output) => Promise<n
   serve: { run: serve, help: serveHelp },
   migrate: { run: migrate, help: migrateHelp },
   seed: { run: seed, help: seedHelp },
+  bench: { run: bench, help: benchHelp },
 };
 
 /** Runs one command line; returns the exit code. Failures are one line on stderr, never a stack trace. */

@@ -90,6 +90,8 @@ describe("groundwork command line", () => {
       [["migrate", "sideways"], /unknown migrate action "sideways"/],
       [["migrate", "up", "--bogus"], /Unknown option '--bogus'/],
       [["migrate", "status", "--force"], /status takes no options/],
+      [["bench", "now"], /^groundwork bench: unexpected argument "now"/],
+      [["bench", "--database-url", "mysql://localhost/db"], /--database-url must be a postgres:\/\/ URL/],
     ];
     for (const [argv, message] of cases) {
       const run = capture();
@@ -118,6 +120,7 @@ describe("groundwork command line", () => {
     expect((await run(process.execPath, [bin, "migrate", "--help"])).stdout).toMatch(
       /groundwork migrate <status\|up\|down>/,
     );
+    expect((await run(process.execPath, [bin, "bench", "--help"])).stdout).toMatch(/groundwork bench \[--quick\]/);
     const failure = await run(process.execPath, [bin, "migrate", "nowhere"]).catch((e) => e);
     expect(failure.code).toBe(1);
     expect(failure.stderr.trim().split("\n")).toHaveLength(1);
