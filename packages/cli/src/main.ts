@@ -1,4 +1,5 @@
 import { DatabaseUnavailableError, DataError } from "@groundwork/db";
+import { backup, backupHelp } from "./commands/backup.js";
 import { bench, benchHelp } from "./commands/bench.js";
 import { migrate, migrateHelp } from "./commands/migrate.js";
 import { seed, seedHelp } from "./commands/seed.js";
@@ -11,6 +12,7 @@ Commands:
   serve      migrate, seed the demo into an empty database, serve the API (what npm start runs)
   migrate    status | up | down: move the schema forward or back
   seed       migrate and seed the demo workspace into an empty database
+  backup     write a copy of the database to a file
   bench      run the benchmarks (from a checkout of the repository)
 
 Run groundwork <command> --help for a command's options.
@@ -21,6 +23,7 @@ const commands: Record<string, { run: (args: string[], out: Output) => Promise<n
   serve: { run: serve, help: serveHelp },
   migrate: { run: migrate, help: migrateHelp },
   seed: { run: seed, help: seedHelp },
+  backup: { run: backup, help: backupHelp },
   bench: { run: bench, help: benchHelp },
 };
 

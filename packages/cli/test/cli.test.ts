@@ -81,6 +81,46 @@ describe.each(testDialects())("groundwork migrate on $name", (dialect) => {
       copy.close();
     }
   });
+  it("backs the database up to a new file, whole, and refuses one that exists", async () => {
+    expect(await main(["migrate", "up"], capture().out)).toBe(0);
+    const db = await testDb.open({ tables });
+    await db
+      .repo(users)
+      .createMany(
+        Array.from({ length: 1500 }, (_, i) => ({ email: `u${i}@example.com`, name: `U ${i}`, passwordHash: "x" })),
+      );
+    await db.close();
+    const file = path.join(cwd, `copy-${dialect.dialect}.${dialect.dialect === "sqlite" ? "db" : "jsonl"}`);
+
+    let run = capture();
+    expect(await main(["backup", file], run.out), run.errors.join("\n")).toBe(0);
+    expect(run.lines[0]).toMatch(/^backing up .* to .*copy-/);
+    expect(run.lines.at(-1)).toMatch(/^backed up: \d+ bytes$/);
+    if (dialect.dialect === "postgres") {
+      expect(run.lines).toContain("  users: 1500 rows");
+      const lines = readFileSync(file, "utf8").trim().split("\n");
+      const userRows = lines.map((l) => JSON.parse(l) as { table: string }).filter((l) => l.table === "users");
+      expect(userRows).toHaveLength(1500);
+    } else {
+      const Sqlite = (await import("better-sqlite3")).default;
+      const copy = new Sqlite(file, { readonly: true });
+      expect(copy.prepare("select count(*) as n from users").get()).toEqual({ n: 1500 });
+      expect(copy.pragma("integrity_check", { simple: true })).toBe("ok");
+      copy.close();
+    }
+
+    const before = readFileSync(file);
+    run = capture();
+    expect(await main(["backup", file], run.out)).toBe(1);
+    expect(run.errors).toEqual([
+      expect.stringMatching(/^groundwork backup: .*copy-.* exists already: name a new file$/),
+    ]);
+    expect(readFileSync(file).equals(before)).toBe(true);
+
+    run = capture();
+    expect(await main(["backup", file, "another"], run.out)).toBe(1);
+    expect(run.errors).toEqual([expect.stringMatching(/^groundwork backup: unexpected argument "another"/)]);
+  });
 });
 
 describe("groundwork command line", () => {

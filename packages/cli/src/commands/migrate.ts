@@ -59,7 +59,7 @@ export async function migrate(args: string[], out: Output): Promise<number> {
       backup: async () => {
         const file = defaultBackupFile(db);
         out.info(`backing up to ${file} …`);
-        await backupDatabase(db, file);
+        await backupDatabase(db, file, (line) => out.info(line));
       },
     });
     for (const id of reverted) out.info(`reverted ${id}`);
