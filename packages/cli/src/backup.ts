@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { createWriteStream, existsSync, mkdirSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { finished } from "node:stream/promises";
 import type { Database } from "@groundwork/db";
@@ -32,16 +32,22 @@ export async function backupDatabase(
   if (sqlite) {
     if (existsSync(file)) throw new Error(`${file} exists already`);
     let reported = 0;
-    await sqlite.client.backup(file, {
-      progress({ totalPages, remainingPages }) {
-        const done = totalPages === 0 ? 100 : Math.floor(((totalPages - remainingPages) / totalPages) * 100);
-        if (done >= reported + 10 && remainingPages > 0) {
-          reported = done - (done % 10);
-          progress(`  ${reported}% of ${totalPages} pages`);
-        }
-        return 1000;
-      },
-    });
+    try {
+      await sqlite.client.backup(file, {
+        progress({ totalPages, remainingPages }) {
+          const done = totalPages === 0 ? 100 : Math.floor(((totalPages - remainingPages) / totalPages) * 100);
+          if (done >= reported + 10 && remainingPages > 0) {
+            reported = done - (done % 10);
+            progress(`  ${reported}% of ${totalPages} pages`);
+          }
+          return 1000;
+        },
+      });
+    } catch (error) {
+      // Half a backup is no backup: leave nothing that could be taken for one.
+      rmSync(file, { force: true });
+      throw error;
+    }
     return;
   }
   const out = createWriteStream(file, { flags: "wx" });
@@ -71,8 +77,11 @@ export async function backupDatabase(
       },
       { isolationLevel: "repeatable read" },
     );
-  } finally {
-    out.end();
-    await finished(out);
+  } catch (error) {
+    out.destroy();
+    rmSync(file, { force: true });
+    throw error;
   }
+  out.end();
+  await finished(out);
 }

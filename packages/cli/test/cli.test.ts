@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import { type TestDatabase, testDialects } from "@groundwork/db/testing";
 import { tables, users } from "@groundwork/domain";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { backupDatabase } from "../src/backup.js";
 import { main } from "../src/main.js";
 
 function capture() {
@@ -120,6 +121,13 @@ describe.each(testDialects())("groundwork migrate on $name", (dialect) => {
     run = capture();
     expect(await main(["backup", file, "another"], run.out)).toBe(1);
     expect(run.errors).toEqual([expect.stringMatching(/^groundwork backup: unexpected argument "another"/)]);
+
+    // A backup that fails leaves no file that could be taken for one.
+    const closed = await testDb.open({ tables });
+    await closed.close();
+    const failed = path.join(cwd, `failed-${dialect.dialect}`);
+    await expect(backupDatabase(closed, failed)).rejects.toThrow();
+    expect(existsSync(failed)).toBe(false);
   });
 });
 
