@@ -4,7 +4,8 @@ import { bench, benchHelp } from "./commands/bench.js";
 import { migrate, migrateHelp } from "./commands/migrate.js";
 import { seed, seedHelp } from "./commands/seed.js";
 import { serve, serveHelp } from "./commands/serve.js";
-import { consoleOutput, type Output, UsageError } from "./output.js";
+import { transfer, transferHelp } from "./commands/transfer.js";
+import { CommandFailure, consoleOutput, type Output, UsageError } from "./output.js";
 
 const help = `Usage: groundwork <command> [options]
 
@@ -13,6 +14,7 @@ Commands:
   migrate    status | up | down: move the schema forward or back
   seed       migrate and seed the demo workspace into an empty database
   backup     write a copy of the database to a file
+  transfer   copy every row into another database, SQLite or PostgreSQL, and check the copy
   bench      run the benchmarks (from a checkout of the repository)
 
 Run groundwork <command> --help for a command's options.
@@ -24,6 +26,7 @@ const commands: Record<string, { run: (args: string[], out: Output) => Promise<n
   migrate: { run: migrate, help: migrateHelp },
   seed: { run: seed, help: seedHelp },
   backup: { run: backup, help: backupHelp },
+  transfer: { run: transfer, help: transferHelp },
   bench: { run: bench, help: benchHelp },
 };
 
@@ -52,7 +55,8 @@ function describe(error: unknown): string {
     const cause = (error.cause as Error | undefined)?.message;
     return cause ? `the database is unavailable: ${cause}` : error.message;
   }
-  if (error instanceof DataError || error instanceof UsageError) return error.message;
+  if (error instanceof DataError || error instanceof UsageError || error instanceof CommandFailure)
+    return error.message;
   // node:util parseArgs reports unknown options with a code and a readable message.
   if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) return (error as Error).message;
   return `unexpected failure: ${(error as Error).message ?? String(error)}`;

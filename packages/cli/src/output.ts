@@ -11,3 +11,6 @@ export const consoleOutput: Output = {
 
 /** A mistake in how the command was called; shown as one line. */
 export class UsageError extends Error {}
+
+/** A failure the command explains in its own words; shown as one line. */
+export class CommandFailure extends Error {}
