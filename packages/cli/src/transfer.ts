@@ -5,6 +5,8 @@ import { CommandFailure } from "./output.js";
 
 /** Rows read and written at a time. */
 const PAGE = 500;
+/** A line of progress within a table every so many rows. */
+const PROGRESS_EVERY = 10_000;
 
 /** The tables, each after every table it references, so rows can be inserted in this order. */
 export function tablesInOrder(tables: Iterable<AnyTable>): AnyTable[] {
@@ -115,6 +117,7 @@ export async function transferRows(
           for await (const page of rowsOf(source, table)) {
             await target.repo(table).createMany(page);
             copied += page.length;
+            if (copied % PROGRESS_EVERY < page.length) progress(`  ${table.name}: ${copied} rows …`);
           }
           total += copied;
           if (copied > 0) progress(`  ${table.name}: ${copied} ${copied === 1 ? "row" : "rows"}`);
