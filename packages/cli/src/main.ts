@@ -42,6 +42,10 @@ export async function main(argv: string[], out: Output = consoleOutput): Promise
     out.error(`groundwork: unknown command "${name}"; run groundwork --help`);
     return 1;
   }
+  if (args.includes("--help") || args.includes("-h")) {
+    out.info(command.help);
+    return 0;
+  }
   try {
     return await command.run(args, out);
   } catch (error) {

@@ -1,3 +1,5 @@
+import { type ParseArgsConfig, parseArgs } from "node:util";
+
 /** Where a command writes: lines for people on stdout, problems on stderr. */
 export interface Output {
   info(line: string): void;
@@ -14,3 +16,16 @@ export class UsageError extends Error {}
 
 /** A failure the command explains in its own words; shown as one line. */
 export class CommandFailure extends Error {}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * A command's options and its arguments, at most `maxArguments` of them: one more, or an option it
+ * does not know, is a UsageError. `--help` never gets here: `main` answers it for every command.
+ */
+export function commandArgs<O extends Options>(command: string, args: string[], options: O, maxArguments = 0) {
+  const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+  const extra = positionals[maxArguments];
+  if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"; see groundwork ${command} --help`);
+  return { values, positionals };
+}

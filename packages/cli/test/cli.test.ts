@@ -169,6 +169,18 @@ describe("groundwork command line", () => {
       /groundwork migrate <status\|up\|down>/,
     );
     expect((await run(process.execPath, [bin, "bench", "--help"])).stdout).toMatch(/groundwork bench \[--quick\]/);
+    // Every command answers --help (and -h, wherever it stands) with its own usage, and does nothing else.
+    for (const command of ["serve", "migrate", "seed", "backup", "transfer", "bench"]) {
+      for (const argv of [
+        [command, "--help"],
+        [command, "extra", "-h"],
+      ]) {
+        const help = capture();
+        expect(await main(argv, help.out), argv.join(" ")).toBe(0);
+        expect(help.errors).toEqual([]);
+        expect(help.lines[0], argv.join(" ")).toMatch(new RegExp(`^Usage: groundwork ${command}\\b`));
+      }
+    }
     const failure = await run(process.execPath, [bin, "migrate", "nowhere"]).catch((e) => e);
     expect(failure.code).toBe(1);
     expect(failure.stderr.trim().split("\n")).toHaveLength(1);

@@ -1,10 +1,9 @@
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { backupDatabase, defaultBackupFile } from "../backup.js";
 import { readConfig } from "../config.js";
 import { openConfiguredDatabase } from "../open.js";
-import { type Output, UsageError } from "../output.js";
+import { commandArgs, type Output, UsageError } from "../output.js";
 
 export const backupHelp = `Usage: groundwork backup [<file>]
 
@@ -18,17 +17,7 @@ exist yet.
               all read in one repeatable-read transaction`;
 
 export async function backup(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: { help: { type: "boolean", short: "h" } },
-    allowPositionals: true,
-  });
-  if (values.help) {
-    out.info(backupHelp);
-    return 0;
-  }
-  if (positionals.length > 1)
-    throw new UsageError(`unexpected argument "${positionals[1]}"; see groundwork backup --help`);
+  const { positionals } = commandArgs("backup", args, {}, 1);
   const given = positionals[0] === undefined ? undefined : path.resolve(positionals[0]);
   if (given !== undefined && existsSync(given)) throw new UsageError(`${given} exists already: name a new file`);
 

@@ -2,8 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
-import { type Output, UsageError } from "../output.js";
+import { commandArgs, UsageError } from "../output.js";
 
 export const benchHelp = `Usage: groundwork bench [--quick] [--database-url <url>]
 
@@ -21,22 +20,8 @@ in the same run, with the absolute times beside it. Takes about a minute; see be
 const root = fileURLToPath(new URL("../../../../", import.meta.url));
 const script = path.join(root, "bench", "run.ts");
 
-export async function bench(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      help: { type: "boolean", short: "h" },
-      quick: { type: "boolean" },
-      "database-url": { type: "string" },
-    },
-    allowPositionals: true,
-  });
-  if (values.help) {
-    out.info(benchHelp);
-    return 0;
-  }
-  if (positionals.length > 0)
-    throw new UsageError(`unexpected argument "${positionals[0]}"; see groundwork bench --help`);
+export async function bench(args: string[]): Promise<number> {
+  const { values } = commandArgs("bench", args, { quick: { type: "boolean" }, "database-url": { type: "string" } });
   const url = values["database-url"];
   if (url !== undefined && !/^postgres(ql)?:\/\/\S+$/.test(url)) {
     throw new UsageError("--database-url must be a postgres:// URL");

@@ -1,10 +1,9 @@
-import { parseArgs } from "node:util";
 import { Migrator } from "@groundwork/db";
 import { migrationsDir } from "@groundwork/domain";
 import { backupDatabase, defaultBackupFile } from "../backup.js";
 import { readConfig } from "../config.js";
 import { openConfiguredDatabase } from "../open.js";
-import { type Output, UsageError } from "../output.js";
+import { commandArgs, type Output, UsageError } from "../output.js";
 
 export const migrateHelp = `Usage: groundwork migrate <status|up|down> [options]
 
@@ -17,17 +16,17 @@ export const migrateHelp = `Usage: groundwork migrate <status|up|down> [options]
 The database is DATABASE_URL (default file:./data/groundwork.db).`;
 
 export async function migrate(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = commandArgs(
+    "migrate",
     args,
-    options: { to: { type: "string" }, force: { type: "boolean" }, help: { type: "boolean", short: "h" } },
-    allowPositionals: true,
-  });
-  const [action, ...rest] = positionals;
-  if (values.help || !action) {
+    { to: { type: "string" }, force: { type: "boolean" } },
+    1,
+  );
+  const [action] = positionals;
+  if (!action) {
     out.info(migrateHelp);
-    return values.help ? 0 : 1;
+    return 1;
   }
-  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"; see groundwork migrate --help`);
   if (!["status", "up", "down"].includes(action)) {
     throw new UsageError(`unknown migrate action "${action}"; use status, up or down`);
   }

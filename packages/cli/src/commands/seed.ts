@@ -1,10 +1,9 @@
-import { parseArgs } from "node:util";
 import { Migrator } from "@groundwork/db";
 import { Auth, migrationsDir } from "@groundwork/domain";
 import { seedDemo } from "@groundwork/domain/seed";
 import { readConfig } from "../config.js";
 import { openConfiguredDatabase } from "../open.js";
-import { type Output, UsageError } from "../output.js";
+import { commandArgs, type Output } from "../output.js";
 
 export const seedHelp = `Usage: groundwork seed
 
@@ -15,17 +14,7 @@ the agent's API token is printed once. groundwork serve does the same on start u
 GROUNDWORK_DEMO is off.`;
 
 export async function seed(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: { help: { type: "boolean", short: "h" } },
-    allowPositionals: true,
-  });
-  if (values.help) {
-    out.info(seedHelp);
-    return 0;
-  }
-  if (positionals.length > 0)
-    throw new UsageError(`unexpected argument "${positionals[0]}"; see groundwork seed --help`);
+  commandArgs("seed", args, {});
 
   const db = await openConfiguredDatabase(readConfig());
   try {

@@ -1,11 +1,10 @@
-import { parseArgs } from "node:util";
 import { type RunningServer, startServer } from "@groundwork/api";
 import { users } from "@groundwork/domain";
 import { findDemoLogin, seedDemo } from "@groundwork/domain/seed";
 import pino, { type Logger } from "pino";
 import { readServeConfig, type ServeConfig } from "../config.js";
 import { openConfiguredDatabase } from "../open.js";
-import type { Output } from "../output.js";
+import { commandArgs, type Output } from "../output.js";
 
 export const serveHelp = `Usage: groundwork serve
 
@@ -23,11 +22,7 @@ Environment:
   GROUNDWORK_DEMO  seed the demo workspace into an empty database (default on; 0, false or off: don't)`;
 
 export async function serve(args: string[], out: Output): Promise<number> {
-  const { values } = parseArgs({ args, options: { help: { type: "boolean", short: "h" } } });
-  if (values.help) {
-    out.info(serveHelp);
-    return 0;
-  }
+  commandArgs("serve", args, {});
   const config = readServeConfig();
   const logger = pino({ name: "groundwork", level: config.logLevel });
   // Watched from the start, so a signal during start-up still ends in an orderly stop.

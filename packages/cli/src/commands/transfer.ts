@@ -1,9 +1,8 @@
-import { parseArgs } from "node:util";
 import { Migrator, openDatabase, parseDatabaseUrl } from "@groundwork/db";
 import { migrationsDir, tables } from "@groundwork/domain";
 import { readConfig } from "../config.js";
 import { openConfiguredDatabase } from "../open.js";
-import { type Output, UsageError } from "../output.js";
+import { commandArgs, type Output, UsageError } from "../output.js";
 import { rowCounts, transferRows } from "../transfer.js";
 
 export const transferHelp = `Usage: groundwork transfer --to <url>
@@ -18,17 +17,7 @@ source before it commits, and a mismatch keeps nothing. The source is only read;
 first, so that nothing written during the copy is left behind.`;
 
 export async function transfer(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: { to: { type: "string" }, help: { type: "boolean", short: "h" } },
-    allowPositionals: true,
-  });
-  if (values.help) {
-    out.info(transferHelp);
-    return 0;
-  }
-  if (positionals.length > 0)
-    throw new UsageError(`unexpected argument "${positionals[0]}"; see groundwork transfer --help`);
+  const { values } = commandArgs("transfer", args, { to: { type: "string" } });
   const to = values.to?.trim();
   if (!to) throw new UsageError("name the target database with --to <url>; see groundwork transfer --help");
   try {
