@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import type { AnyTable, Database, Session } from "@groundwork/db";
-import { sql } from "drizzle-orm";
 import { CommandFailure } from "./output.js";
 
 /** Rows read and written at a time. */
@@ -31,16 +30,16 @@ export function tablesInOrder(tables: Iterable<AnyTable>): AnyTable[] {
   return ordered;
 }
 
-/** The number of rows in each of the tables that has any; a table the database lacks has none. */
+/**
+ * The number of rows (soft-deleted ones too) in each of the tables that has any; a table the
+ * database lacks has none.
+ */
 export async function rowCounts(db: Session, tables: Iterable<AnyTable>): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   for (const table of tables) {
     let n = 0;
     try {
-      const [row] = await db.execute<{ n: number | string }>(
-        sql`select count(*) as n from ${sql.identifier(table.name)}`,
-      );
-      n = Number(row?.n ?? 0);
+      n = await db.repo(table).count({}, { deleted: "include" });
     } catch {
       continue; // not created yet: its migration is still to come
     }
