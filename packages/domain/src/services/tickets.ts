@@ -96,6 +96,7 @@ export const reorderTasksInput = z.object({ taskIds: z.array(z.uuid()).max(MAX_T
 const statusList = z.array(z.enum(ticketStatuses));
 const tagFilter = z.string().trim().min(1).max(64);
 const priorityList = z.array(z.enum(ticketPriorities));
+const assigneeFilter = z.uuid();
 
 /** Filters of the ticket list; `status` and `priority` take any of their values. */
 export interface TicketFilters {
@@ -267,7 +268,7 @@ export async function listTickets(
 ): Promise<Page<Ticket>> {
   const status = query.status === undefined ? undefined : parseInput(statusList, query.status);
   const priority = query.priority === undefined ? undefined : parseInput(priorityList, query.priority);
-  const assignee = query.assignee === undefined ? undefined : parseInput(z.uuid(), query.assignee);
+  const assignee = query.assignee === undefined ? undefined : parseInput(assigneeFilter, query.assignee);
   const tag = query.tag === undefined ? undefined : parseInput(tagFilter, query.tag);
   const { project } = await projectAccess(ctx.db, ctx, projectId, "read");
   let assigneeWhere = {};
