@@ -398,7 +398,7 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
         db.transaction(async (tx) => {
           const { id: _id, createdAt: _c, updatedAt: _u, ...values } = ticketValues();
           const ticket = await tx.repo(tickets).create(values);
-          await recordChange(tx, ctx, {
+          recordChange(tx, ctx, {
             teamId: team.id,
             action: "ticket.created",
             entity: "ticket",

@@ -1,4 +1,4 @@
-import { type Database, TransactionFinishedError, UniqueViolationError } from "@groundwork/db";
+import { type Database, TransactionFinishedError, UniqueViolationError, ValidationError } from "@groundwork/db";
 import { type TestDatabase, testDialects } from "@groundwork/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixtureDatabase } from "./fixtures/database.js";
@@ -128,6 +128,84 @@ describe.each(testDialects())("transactions on $name", (dialect) => {
     expect(await seen).toBe(false);
     expect(await db.repo(owners).exists({ email: "uncommitted@example.com" })).toBe(false);
     expect(await db.repo(owners).exists({ email: "outsider@example.com" })).toBe(true);
+  });
+
+  describe("rows sent without waiting (createPipelined)", () => {
+    const emails = (prefix: string) => ({ email: { startsWith: prefix } });
+
+    it("commit with the rest, in order: the transaction's later statements see them", async () => {
+      const seenInside = await db.transaction(async (tx) => {
+        tx.repo(owners).createPipelined({ name: "First", email: "piped-1@example.com" });
+        tx.repo(owners).createPipelined({ name: "Second", email: "piped-2@example.com" });
+        const seen = await tx.repo(owners).count(emails("piped-"));
+        await tx.repo(owners).create({ name: "Third", email: "piped-3@example.com" });
+        tx.repo(owners).createPipelined({ name: "Last", email: "piped-4@example.com" });
+        return seen;
+      });
+      expect(seenInside).toBe(2);
+      const stored = await db.repo(owners).list({ where: emails("piped-"), sort: "email" });
+      expect(stored.data.map((o) => o.name)).toEqual(["First", "Second", "Third", "Last"]);
+    });
+
+    it("fail the transaction when one fails as the last statement, keeping nothing", async () => {
+      await db.repo(owners).create({ name: "Held", email: "piped-held@example.com" });
+      const error = await db
+        .transaction(async (tx) => {
+          await tx.repo(owners).create({ name: "Fresh", email: "piped-fresh@example.com" });
+          tx.repo(owners).createPipelined({ name: "Clash", email: "piped-held@example.com" });
+        })
+        .catch((e) => e);
+      expect(error).toBeInstanceOf(UniqueViolationError);
+      expect(await db.repo(owners).exists({ email: "piped-fresh@example.com" })).toBe(false);
+      expect(await db.repo(owners).count({ email: "piped-held@example.com" })).toBe(1);
+    });
+
+    it("fail the transaction with their own error when statements follow them", async () => {
+      await db.repo(owners).create({ name: "Held", email: "piped-kept@example.com" });
+      const error = await db
+        .transaction(async (tx) => {
+          tx.repo(owners).createPipelined({ name: "Clash", email: "piped-kept@example.com" });
+          await tx.repo(owners).create({ name: "After", email: "piped-after@example.com" });
+        })
+        .catch((e) => e);
+      expect(error).toBeInstanceOf(UniqueViolationError);
+      expect(await db.repo(owners).exists({ email: "piped-after@example.com" })).toBe(false);
+    });
+
+    it("fail a savepoint alone when one sent inside it fails", async () => {
+      await db.repo(owners).create({ name: "Held", email: "piped-sp-held@example.com" });
+      const innerError = await db.transaction(async (tx) => {
+        await tx.repo(owners).create({ name: "Outer", email: "piped-sp-outer@example.com" });
+        const error = await tx
+          .transaction(async (inner) => {
+            await inner.repo(owners).create({ name: "Inner", email: "piped-sp-inner@example.com" });
+            inner.repo(owners).createPipelined({ name: "Clash", email: "piped-sp-held@example.com" });
+          })
+          .catch((e) => e);
+        tx.repo(owners).createPipelined({ name: "Outer 2", email: "piped-sp-outer2@example.com" });
+        return error;
+      });
+      expect(innerError).toBeInstanceOf(UniqueViolationError);
+      const stored = await db.repo(owners).list({ where: emails("piped-sp-"), sort: "email" });
+      expect(stored.data.map((o) => o.email).sort()).toEqual([
+        "piped-sp-held@example.com",
+        "piped-sp-outer2@example.com",
+        "piped-sp-outer@example.com",
+      ]);
+    });
+
+    it("are validated at once, and refused outside a transaction, sending nothing", async () => {
+      const invalid = await db
+        .transaction(async (tx) => {
+          tx.repo(owners).createPipelined({ name: "No email" } as never);
+        })
+        .catch((e) => e);
+      expect(invalid).toBeInstanceOf(ValidationError);
+      expect(() => db.repo(owners).createPipelined({ name: "Alone", email: "piped-alone@example.com" })).toThrow(
+        /needs a transaction/,
+      );
+      expect(await db.repo(owners).exists({ email: "piped-alone@example.com" })).toBe(false);
+    });
   });
 
   it("refuse use of a transaction's session after it finished", async () => {

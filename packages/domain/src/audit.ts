@@ -11,22 +11,34 @@ function comparable(value: unknown): string {
   return JSON.stringify(value instanceof Date ? value.toISOString() : value) ?? "undefined";
 }
 
+/** Whether the audit trail leaves this field out: a secret, or the row's own bookkeeping. */
+const leftOut = (key: string) => SECRET_FIELDS.has(key) || key === "updatedAt" || key === "version";
+
+/** A row created or removed whole: every field it has (secrets and bookkeeping left out). */
+function wholeRow(row: Fields): Fields {
+  const fields: Fields = {};
+  for (const key of Object.keys(row)) {
+    const value = row[key];
+    if (value !== undefined && !leftOut(key)) fields[key] = value;
+  }
+  return fields;
+}
+
 /** The fields that differ between two states of a row, as `{ before, after }`; secrets are left out. */
 export function changedFields(before: Fields | null | undefined, after: Fields | null | undefined) {
-  const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})]);
+  if (!before) return after ? { after: wholeRow(after) } : {};
+  if (!after) return { before: wholeRow(before) };
+  const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
   const changes: { before: Fields; after: Fields } = { before: {}, after: {} };
   for (const key of keys) {
-    if (SECRET_FIELDS.has(key) || key === "updatedAt" || key === "version") continue;
-    const a = before?.[key];
-    const b = after?.[key];
+    if (leftOut(key)) continue;
+    const a = before[key];
+    const b = after[key];
     if (comparable(a) === comparable(b)) continue;
-    if (before) changes.before[key] = a ?? null;
-    if (after) changes.after[key] = b ?? null;
+    changes.before[key] = a ?? null;
+    changes.after[key] = b ?? null;
   }
-  return {
-    ...(before ? { before: changes.before } : {}),
-    ...(after ? { after: changes.after } : {}),
-  };
+  return changes;
 }
 
 export interface Change {
@@ -43,11 +55,13 @@ export interface Change {
 
 /**
  * Writes the audit row (and the activity, when there is one) of a change. Call it with the
- * transaction that makes the change: the change never commits without its audit row.
+ * transaction that makes the change: the change never commits without its audit row. The rows are
+ * sent without waiting for them (`createPipelined`): the transaction waits for them before it
+ * commits, and on PostgreSQL they travel with the COMMIT.
  */
-export async function recordChange(tx: Session, ctx: ServiceContext, change: Change): Promise<void> {
+export function recordChange(tx: Session, ctx: ServiceContext, change: Change): void {
   const actor = actorOf(ctx.principal);
-  await tx.repo(auditLogs).create({
+  tx.repo(auditLogs).createPipelined({
     teamId: change.teamId,
     ...actor,
     action: change.action,
@@ -59,7 +73,7 @@ export async function recordChange(tx: Session, ctx: ServiceContext, change: Cha
     userAgent: ctx.userAgent ?? null,
   });
   if (change.activity) {
-    await tx.repo(activities).create({
+    tx.repo(activities).createPipelined({
       teamId: change.teamId,
       projectId: change.activity.projectId ?? null,
       ...actor,

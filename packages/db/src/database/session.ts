@@ -53,6 +53,8 @@ export class Session {
   private savepoints = 0;
   /** Set when the transaction this session stands for has committed or rolled back. */
   private finished = false;
+  /** Statements this transaction sent without waiting for them (`Repository#createPipelined`). */
+  private pipelined: Promise<unknown>[] | undefined;
 
   /** @internal */
   constructor(
@@ -86,26 +88,81 @@ export class Session {
     const sqlite = this.shared.sqlite;
     if (sqlite) return this.inTransaction ? this.sqliteSavepoint(fn) : this.sqliteTransaction(sqlite, fn);
     let thrownByFn: unknown;
+    // A postgres-js transaction's own COMMIT goes out behind the statements it has not waited for, in
+    // one round trip; every other transaction waits for them before it commits.
+    const commitBehindPipelined = !this.inTransaction && this.shared.driver === "postgres-js";
+    let tx: Session | undefined;
     try {
       const pgDb = this.drizzle as PgDatabase<never, never>;
-      return await pgDb.transaction(
+      const result = await pgDb.transaction(
         async (drizzleTx) => {
-          const tx = new Session(this.shared, drizzleTx as unknown as AnyDrizzle, true);
+          const session = new Session(this.shared, drizzleTx as unknown as AnyDrizzle, true);
+          tx = session;
           try {
-            return await fn(tx);
+            const result = await fn(session);
+            if (commitBehindPipelined) await session.pipelinedSent();
+            else await session.settlePipelined();
+            return result;
           } catch (error) {
-            thrownByFn = error;
-            throw error;
+            // A statement sent without waiting that failed is why everything after it failed.
+            thrownByFn = (await session.pipelinedFailure()) ?? error;
+            throw thrownByFn;
           } finally {
-            tx.finished = true;
+            session.finished = true;
           }
         },
         !this.inTransaction && options.isolationLevel ? { isolationLevel: options.isolationLevel } : undefined,
       );
+      // Had one of them failed, PostgreSQL answered the COMMIT by rolling back: nothing was kept.
+      if (commitBehindPipelined) await tx?.settlePipelined();
+      return result;
     } catch (error) {
       // What the caller threw comes out as it was; only the driver's own errors are translated.
       throw error === thrownByFn ? error : this.mapError(error);
     }
+  }
+
+  /**
+   * @internal Makes this transaction answer for a statement sent without waiting for it: it commits
+   * only once the statement has succeeded, and fails with the statement's error if it did not.
+   */
+  pipeline(send: () => Promise<unknown>): void {
+    if (!this.inTransaction) throw new Error("a statement sent without waiting needs a transaction to wait for it");
+    this.assertOpen();
+    const statement = send();
+    statement.catch(() => {
+      // Reported when the transaction ends (settlePipelined), not as an unhandled rejection.
+    });
+    if (this.pipelined) this.pipelined.push(statement);
+    else this.pipelined = [statement];
+  }
+
+  /**
+   * Waits for the statements sent without waiting (those from the `from`th on: a SQLite savepoint
+   * shares its session with the transaction around it); the first of them that failed is thrown.
+   */
+  private async settlePipelined(from = 0): Promise<void> {
+    const statements = this.pipelined?.splice(from);
+    if (statements) for (const statement of statements) await statement;
+  }
+
+  /** The error of the first statement sent without waiting that failed, once all have answered. */
+  private async pipelinedFailure(): Promise<unknown> {
+    const statements = this.pipelined;
+    if (!statements) return undefined;
+    this.pipelined = undefined;
+    for (const outcome of await Promise.allSettled(statements)) {
+      if (outcome.status === "rejected") return outcome.reason;
+    }
+    return undefined;
+  }
+
+  /**
+   * Resolves once the statements sent without waiting are with the driver: postgres-js hands a query to
+   * its connection a few microtasks after it is started, and a COMMIT must come after them.
+   */
+  private async pipelinedSent(): Promise<void> {
+    if (this.pipelined?.length) await new Promise((resolve) => setImmediate(resolve));
   }
 
   private async sqliteTransaction<R>(
@@ -121,6 +178,7 @@ export class Session {
       let result: R;
       try {
         result = await fn(tx);
+        await tx.settlePipelined();
       } catch (error) {
         if (sqlite.client.inTransaction) sqlite.client.exec("ROLLBACK");
         throw new ThrownByFn(error);
@@ -145,8 +203,10 @@ export class Session {
     try {
       client.exec(`SAVEPOINT ${name}`);
       let result: R;
+      const pipelinedBefore = this.pipelined?.length ?? 0;
       try {
         result = await fn(this);
+        await this.settlePipelined(pipelinedBefore);
       } catch (error) {
         client.exec(`ROLLBACK TO ${name}`);
         client.exec(`RELEASE ${name}`);

@@ -352,6 +352,18 @@ export class Repository<T extends AnyTable> {
     return this.insertRows([row]).then((rows) => rows[0] as Row<T>);
   }
 
+  /**
+   * Inserts one row inside a transaction without waiting for it, for rows nobody reads back, such as
+   * an audit trail: validated at once (a `ValidationError` is thrown here), then sent. The
+   * transaction waits for it and fails with its error if it fails, so the row commits with the rest
+   * or nothing does. On PostgreSQL (postgres-js) it travels with the statements after it, the
+   * COMMIT among them: one round trip fewer than `create`.
+   */
+  createPipelined(values: InsertOf<T>): void {
+    const row = this.prepareInsert(this.validate("insert", values));
+    this.session.pipeline(() => this.insertRows([row]));
+  }
+
   /** Inserts many rows in one transaction, in as few statements as the drivers allow. */
   async createMany(values: readonly InsertOf<T>[]): Promise<Row<T>[]> {
     if (values.length === 0) return [];

@@ -102,7 +102,7 @@ export async function createAgent(ctx: ServiceContext, teamId: string, input: un
   return ctx.db.transaction(async (tx) => {
     await requireTeam(tx, ctx, teamId, "admin");
     const agent = await tx.repo(agents).create({ ...values, teamId });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId,
       action: "agent.created",
       entity: "agent",
@@ -139,7 +139,7 @@ export async function updateAgent(ctx: ServiceContext, agentId: string, input: u
       return self ? tx.repo(agents).update(agentId, { lastSeenAt: new Date() }) : before;
     }
     const after = await tx.repo(agents).update(agentId, { ...patch, ...(self ? { lastSeenAt: new Date() } : {}) });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: before.teamId,
       action: "agent.updated",
       entity: "agent",
@@ -156,7 +156,7 @@ export async function deleteAgent(ctx: ServiceContext, agentId: string): Promise
   await ctx.db.transaction(async (tx) => {
     const agent = await agentFor(tx, ctx, agentId, "admin", { forUpdate: true });
     await tx.repo(agents).delete(agentId);
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: agent.teamId,
       action: "agent.deleted",
       entity: "agent",
@@ -177,7 +177,7 @@ export async function createAgentToken(
   return ctx.db.transaction(async (tx) => {
     const agent = await agentFor(tx, ctx, agentId, "admin");
     const created = await auth.createApiToken({ ...ctx, db: tx }, values, { agentId });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: agent.teamId,
       action: "agent.token_created",
       entity: "agent",
@@ -202,7 +202,7 @@ export async function revokeAgentToken(ctx: ServiceContext, agentId: string, tok
     const token = await tx.repo(apiTokens).find({ id: tokenId, agentId, revokedAt: null });
     if (!token) throw new NotFoundError("api_tokens", tokenId);
     await tx.repo(apiTokens).update(tokenId, { revokedAt: new Date() });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: agent.teamId,
       action: "agent.token_revoked",
       entity: "agent",

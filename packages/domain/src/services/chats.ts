@@ -98,7 +98,7 @@ export async function createChat(ctx: ServiceContext, projectId: string, input: 
     const { project } = await projectAccess(tx, ctx, projectId, "write");
     await assertTicket(tx, projectId, values.ticketId);
     const chat = await tx.repo(chats).create({ projectId, title: values.title, ticketId: values.ticketId ?? null });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: project.teamId,
       action: "chat.created",
       entity: "chat",
@@ -126,7 +126,7 @@ export async function updateChat(ctx: ServiceContext, chatId: string, input: unk
     );
     if (!changed) return before;
     const after = await tx.repo(chats).update(chatId, patch);
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: access.teamId,
       action: "chat.updated",
       entity: "chat",
@@ -143,7 +143,7 @@ export async function deleteChat(ctx: ServiceContext, chatId: string): Promise<v
   await ctx.db.transaction(async (tx) => {
     const { chat, access } = await chatAccess(tx, ctx, chatId, "write");
     await tx.repo(chats).delete(chatId);
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: access.teamId,
       action: "chat.deleted",
       entity: "chat",

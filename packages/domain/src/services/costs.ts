@@ -232,7 +232,7 @@ export async function writeCosts(
   );
   const totals: Record<string, number> = {};
   for (const row of rows) totals[row.currency] = (totals[row.currency] ?? 0) + row.amountMicros;
-  await recordChange(tx, ctx, {
+  recordChange(tx, ctx, {
     teamId: project.teamId,
     action: "costs.recorded",
     entity: "cost",

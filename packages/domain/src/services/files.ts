@@ -190,7 +190,7 @@ export async function upsertFile(
       try {
         // A savepoint: a concurrent create of the same path fails only this, and we update theirs.
         const file = await tx.transaction((sp) => sp.repo(files).create({ ...row, projectId }));
-        await recordChange(tx, ctx, {
+        recordChange(tx, ctx, {
           teamId: project.teamId,
           action: "file.created",
           entity: "file",
@@ -211,7 +211,7 @@ export async function upsertFile(
     );
     if (unchanged) return { file: current, created: false };
     const file = await tx.repo(files).update(current.id, row);
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: project.teamId,
       action: "file.updated",
       entity: "file",
@@ -250,7 +250,7 @@ export async function updateFile(ctx: ServiceContext, fileId: string, input: unk
     );
     if (!changed) return before;
     const after = await tx.repo(files).update(fileId, changes);
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: access.teamId,
       action: "file.updated",
       entity: "file",
@@ -267,7 +267,7 @@ export async function deleteFile(ctx: ServiceContext, fileId: string): Promise<v
   await ctx.db.transaction(async (tx) => {
     const { file, access } = await fileAccess(tx, ctx, fileId, "write");
     await tx.repo(files).delete(fileId);
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: access.teamId,
       action: "file.deleted",
       entity: "file",
@@ -324,7 +324,7 @@ export async function putAnalysis(
         { fileId, kind: validKind, checksum, analysisVersion: version, data, computedAt: new Date() },
         { target: ["fileId", "kind"] },
       );
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: access.teamId,
       action: "file_analysis.put",
       entity: "file_analysis",
@@ -344,7 +344,7 @@ export async function deleteAnalysis(ctx: ServiceContext, fileId: string, kind: 
     const row = await tx.repo(fileAnalyses).find({ fileId, kind: validKind });
     if (!row) throw new NotFoundError("file_analyses", validKind);
     await tx.repo(fileAnalyses).delete(row.id);
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: access.teamId,
       action: "file_analysis.deleted",
       entity: "file_analysis",
@@ -401,7 +401,7 @@ export async function selectFile(
     const row = await tx
       .repo(selectedFiles)
       .upsert({ projectId, fileId, reason, ...selector }, { target: ["projectId", "fileId"] });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: project.teamId,
       action: before ? "file.selection_updated" : "file.selected",
       entity: "file",
@@ -421,7 +421,7 @@ export async function unselectFile(ctx: ServiceContext, projectId: string, fileI
     const before = await tx.repo(selectedFiles).find({ projectId, fileId });
     if (!before) throw new NotFoundError("selected_files", fileId);
     await tx.repo(selectedFiles).purge({ projectId, fileId });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: project.teamId,
       action: "file.unselected",
       entity: "file",

@@ -160,7 +160,7 @@ export async function createProject(ctx: ServiceContext, teamId: string, input: 
       description: description ?? null,
       settings: settings ?? {},
     });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId,
       action: "project.created",
       entity: "project",
@@ -196,7 +196,7 @@ export async function updateProject(
       .repo(projects)
       .update(projectId, changes, { expectedVersion: options.expectedVersion ?? before.version });
     const fields = (row: ProjectRow) => ({ name: row.name, description: row.description, settings: row.settings });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: after.teamId,
       action: "project.updated",
       entity: "project",
@@ -219,7 +219,7 @@ export async function deleteProject(
     const project = await tx.repo(projects).get(projectId, { forUpdate: true });
     assertVersion(project, options.expectedVersion);
     await tx.repo(projects).delete(projectId, { expectedVersion: project.version });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: project.teamId,
       action: "project.deleted",
       entity: "project",
@@ -236,7 +236,7 @@ export async function restoreProject(ctx: ServiceContext, projectId: string): Pr
     const { project } = await accessTo(tx, ctx, projectId, "manage", { deleted: "include" });
     if (project.deletedAt === null) return projectOf(project);
     const restored = await tx.repo(projects).restore(projectId);
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: restored.teamId,
       action: "project.restored",
       entity: "project",
@@ -282,7 +282,7 @@ export async function addCollaborator(ctx: ServiceContext, projectId: string, in
       throw new ConflictError("this person is a collaborator on the project already", [field]);
     }
     const row = await tx.repo(projectCollaborators).create({ projectId, userId: user.id, role });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: project.teamId,
       action: "collaborator.added",
       entity: "collaborator",
@@ -301,7 +301,7 @@ export async function removeCollaborator(ctx: ServiceContext, projectId: string,
     assertId("project_collaborators", userId);
     const row = await tx.repo(projectCollaborators).get({ projectId, userId });
     await tx.repo(projectCollaborators).delete({ projectId, userId });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: project.teamId,
       action: "collaborator.removed",
       entity: "collaborator",
@@ -325,7 +325,7 @@ export async function createShare(ctx: ServiceContext, projectId: string, input:
     const share = await tx
       .repo(projectShares)
       .create({ projectId, tokenHash: hashToken(token), expiresAt: expiresAt ?? null });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: project.teamId,
       action: "share.created",
       entity: "share",
@@ -347,7 +347,7 @@ export async function revokeShare(ctx: ServiceContext, shareId: string): Promise
     });
     if (share.revokedAt) return;
     const revoked = await tx.repo(projectShares).update(shareId, { revokedAt: new Date() });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: project.teamId,
       action: "share.revoked",
       entity: "share",

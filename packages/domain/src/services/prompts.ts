@@ -124,7 +124,7 @@ export async function createPrompt(ctx: ServiceContext, teamId: string, input: u
     await requireTeamRole(tx, ctx.principal, teamId, "member");
     await assertProject(tx, teamId, values.projectId);
     const prompt = await tx.repo(prompts).create({ ...values, teamId });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId,
       action: "prompt.created",
       entity: "prompt",
@@ -151,7 +151,7 @@ export async function updatePrompt(ctx: ServiceContext, promptId: string, input:
     );
     if (!changed) return before;
     const after = await tx.repo(prompts).update(promptId, patch);
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: before.teamId,
       action: "prompt.updated",
       entity: "prompt",
@@ -167,7 +167,7 @@ export async function deletePrompt(ctx: ServiceContext, promptId: string): Promi
   await ctx.db.transaction(async (tx) => {
     const prompt = await promptAccess(tx, ctx, promptId, "write");
     await tx.repo(prompts).delete(promptId);
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: prompt.teamId,
       action: "prompt.deleted",
       entity: "prompt",

@@ -229,7 +229,7 @@ export async function createQueue(ctx: ServiceContext, projectId: string, input:
     assertId("projects", projectId);
     const { project } = await requireProjectAccess(tx, ctx.principal, projectId, "manage");
     const queue = await tx.repo(queues).create({ ...values, projectId });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: project.teamId,
       action: "queue.created",
       entity: "queue",
@@ -257,7 +257,7 @@ export async function updateQueue(ctx: ServiceContext, queueId: string, input: u
     );
     if (!changed) return current;
     const after = await tx.repo(queues).update(queueId, patch);
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: access.teamId,
       action: "queue.updated",
       entity: "queue",
@@ -274,7 +274,7 @@ export async function deleteQueue(ctx: ServiceContext, queueId: string): Promise
   await ctx.db.transaction(async (tx) => {
     const { queue, access } = await queueAccess(tx, ctx, queueId, "manage");
     await tx.repo(queues).delete(queueId);
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: access.teamId,
       action: "queue.deleted",
       entity: "queue",
@@ -366,7 +366,7 @@ export async function enqueue(ctx: ServiceContext, queueId: string, input: unkno
     const item = await tx
       .repo(queueItems)
       .create({ queueId, ...subject, ...(values.priority !== undefined ? { priority: values.priority } : {}) });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: access.teamId,
       action: "queue_item.enqueued",
       entity: "queue_item",
@@ -418,7 +418,7 @@ export async function claimNextItem(ctx: ServiceContext, queueId: string, input:
         const dead = await tx
           .repo(queueItems)
           .update(item.id, { status: "dead", leaseExpiresAt: null, error: item.error ?? "lease expired" });
-        await recordChange(tx, ctx, {
+        recordChange(tx, ctx, {
           teamId: access.teamId,
           action: "queue_item.dead",
           entity: "queue_item",
@@ -437,7 +437,7 @@ export async function claimNextItem(ctx: ServiceContext, queueId: string, input:
         completedAt: null,
         leaseExpiresAt: new Date(now.getTime() + queue.leaseSeconds * 1000),
       });
-      await recordChange(tx, ctx, {
+      recordChange(tx, ctx, {
         teamId: access.teamId,
         action: "queue_item.claimed",
         entity: "queue_item",
@@ -480,7 +480,7 @@ export async function completeItem(ctx: ServiceContext, itemId: string, input: u
       leaseExpiresAt: null,
       result: result ?? null,
     });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId,
       action: "queue_item.completed",
       entity: "queue_item",
@@ -495,7 +495,7 @@ export async function completeItem(ctx: ServiceContext, itemId: string, input: u
       if (ticket && ticket.status !== "closed") {
         await tx.repo(tickets).get(ticket.id, { forUpdate: true });
         await tx.repo(tickets).update(ticket.id, { status: "closed" });
-        await recordChange(tx, ctx, {
+        recordChange(tx, ctx, {
           teamId,
           action: "ticket.updated",
           entity: "ticket",
@@ -508,7 +508,7 @@ export async function completeItem(ctx: ServiceContext, itemId: string, input: u
       const task = await tx.repo(tasks).get(item.taskId, { forUpdate: true });
       if (task.status !== "completed" || !task.done) {
         await tx.repo(tasks).update(task.id, { status: "completed", done: true });
-        await recordChange(tx, ctx, {
+        recordChange(tx, ctx, {
           teamId,
           action: "task.updated",
           entity: "task",
@@ -563,7 +563,7 @@ export async function failItem(ctx: ServiceContext, itemId: string, input: unkno
       leaseExpiresAt: null,
       error,
     });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: access.teamId,
       action: retry ? "queue_item.failed" : "queue_item.dead",
       entity: "queue_item",
@@ -593,7 +593,7 @@ export async function cancelItem(ctx: ServiceContext, itemId: string): Promise<Q
       throw new ConflictError(`the item is ${item.status}; only live items can be cancelled`, ["status"]);
     }
     const after = await tx.repo(queueItems).update(itemId, { status: "cancelled", leaseExpiresAt: null });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: access.teamId,
       action: "queue_item.cancelled",
       entity: "queue_item",

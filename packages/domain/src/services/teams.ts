@@ -186,7 +186,7 @@ export async function createTeam(ctx: ServiceContext, input: unknown): Promise<T
   return ctx.db.transaction(async (tx) => {
     const team = await tx.repo(teams).create({ name, slug });
     await tx.repo(teamMembers).create({ teamId: team.id, userId, role: "owner" });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: team.id,
       action: "team.created",
       entity: "team",
@@ -219,7 +219,7 @@ export async function updateTeam(
     );
     if (!changed) return teamOf(before, role);
     const after = await tx.repo(teams).update(teamId, patch);
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId,
       action: "team.updated",
       entity: "team",
@@ -242,7 +242,7 @@ export async function deleteTeam(
     const team = await tx.repo(teams).get(teamId, { forUpdate: true });
     assertVersion(team, options.expectedVersion);
     await tx.repo(teams).delete(teamId);
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId,
       action: "team.deleted",
       entity: "team",
@@ -286,7 +286,7 @@ export async function addMember(ctx: ServiceContext, teamId: string, input: unkn
       throw new ConflictError("this person is already a member of the team", [userId ? "userId" : "email"]);
     }
     const member = await tx.repo(teamMembers).create({ teamId, userId: user.id, role });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId,
       action: "member.added",
       entity: "member",
@@ -320,7 +320,7 @@ export async function updateMember(
       throw new ConflictError("the last owner of a team cannot be demoted; make someone else an owner first", ["role"]);
     }
     const after = await tx.repo(teamMembers).update({ teamId, userId }, { role });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId,
       action: "member.updated",
       entity: "member",
@@ -355,7 +355,7 @@ export async function removeMember(ctx: ServiceContext, teamId: string, userId: 
       );
     }
     await tx.repo(teamMembers).delete({ teamId, userId });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId,
       action: "member.removed",
       entity: "member",
@@ -390,7 +390,7 @@ export async function putSetting(ctx: ServiceContext, teamId: string, key: strin
     const before = await tx.repo(teamSettings).find({ teamId, key: validKey });
     if (before && JSON.stringify(before.value) === JSON.stringify(value)) return settingOf(before);
     const row = await tx.repo(teamSettings).upsert({ teamId, key: validKey, value }, { target: ["teamId", "key"] });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId,
       action: "setting.updated",
       entity: "setting",

@@ -307,7 +307,7 @@ export async function createTicket(ctx: ServiceContext, projectId: string, input
         ? { createdByUserId: ctx.principal.userId }
         : { createdByAgentId: ctx.principal.agentId };
     const ticket = await tx.repo(tickets).create({ ...values, projectId, number, ...creator });
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: project.teamId,
       action: "ticket.created",
       entity: "ticket",
@@ -354,7 +354,7 @@ export async function updateTicket(
     if (!changed) return ticketOf(before);
     const after = await tx.repo(tickets).update(ticketId, changes);
     const closed = before.status !== "closed" && after.status === "closed";
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: access.teamId,
       action: "ticket.updated",
       entity: "ticket",
@@ -386,7 +386,7 @@ export async function deleteTicket(
     const ticket = await tx.repo(tickets).get(ticketId, { forUpdate: true });
     assertVersion(ticket, options.expectedVersion);
     await tx.repo(tickets).delete(ticketId);
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: access.teamId,
       action: "ticket.deleted",
       entity: "ticket",
@@ -440,7 +440,7 @@ export async function createTasks(ctx: ServiceContext, ticketId: string, input: 
     }
     const created = await tx.repo(tasks).createMany(rows);
     for (const task of created) {
-      await recordChange(tx, ctx, {
+      recordChange(tx, ctx, {
         teamId: access.teamId,
         action: "task.created",
         entity: "task",
@@ -471,7 +471,7 @@ export async function updateTask(ctx: ServiceContext, taskId: string, input: unk
     if (!changed) return before;
     const after = await tx.repo(tasks).update(taskId, changes);
     const completed = before.status !== "completed" && after.status === "completed";
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: access.teamId,
       action: "task.updated",
       entity: "task",
@@ -502,7 +502,7 @@ export async function deleteTask(ctx: ServiceContext, taskId: string): Promise<v
         await tx.repo(tasks).update(other.id, { dependencies: other.dependencies.filter((id) => id !== taskId) });
       }
     }
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: access.teamId,
       action: "task.deleted",
       entity: "task",
@@ -530,7 +530,7 @@ export async function reorderTasks(ctx: ServiceContext, ticketId: string, input:
       const task = byId.get(id) as TaskRow;
       ordered.push(task.orderIndex === orderIndex ? task : await tx.repo(tasks).update(id, { orderIndex }));
     }
-    await recordChange(tx, ctx, {
+    recordChange(tx, ctx, {
       teamId: access.teamId,
       action: "tasks.reordered",
       entity: "ticket",
