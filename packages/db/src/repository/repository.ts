@@ -149,7 +149,11 @@ type Values = Record<string, unknown>;
 type Mode = "all" | "get" | "run";
 /** The part of a postgres-js client the repository calls. */
 interface PostgresClient {
-  unsafe(text: string, params: unknown[], options: { prepare: boolean }): { values(): Promise<unknown[][]> };
+  unsafe(
+    text: string,
+    params: unknown[],
+    options: { prepare: boolean },
+  ): PromiseLike<unknown> & { values(): Promise<unknown[][]> };
 }
 /** A statement's SQL and parameters, to run on whichever connection the session holds. */
 interface TextStatement {
@@ -361,7 +365,7 @@ export class Repository<T extends AnyTable> {
    */
   createPipelined(values: InsertOf<T>): void {
     const row = this.prepareInsert(this.validate("insert", values));
-    this.session.pipeline(() => this.insertRows([row]));
+    this.session.pipeline(() => this.insertRows([row], undefined, false));
   }
 
   /** Inserts many rows in one transaction, in as few statements as the drivers allow. */
@@ -557,8 +561,11 @@ export class Repository<T extends AnyTable> {
     return statements;
   }
 
-  /** @internal Inserts rows already validated and completed by `prepareInsert`, chunked by bound-value limits. */
-  async insertRows(rows: Values[], groups = this.insertGroups(rows)): Promise<Row<T>[]> {
+  /**
+   * @internal Inserts rows already validated and completed by `prepareInsert`, chunked by bound-value
+   * limits, and returns them as stored; without `returning`, returns nothing and asks for nothing back.
+   */
+  async insertRows(rows: Values[], groups = this.insertGroups(rows), returning = true): Promise<Row<T>[]> {
     const result: Row<T>[] = new Array(rows.length);
     // Rows with the same columns go in one statement; the result keeps the input order.
     for (const [signature, indexes] of groups) {
@@ -572,15 +579,19 @@ export class Repository<T extends AnyTable> {
           keys.map((key) => this.columnOf(key)),
         );
         const inserted = await this.execute<Row<T>[]>(
-          `insert|${signature}|${chunk.length}`,
+          `insert|${signature}|${chunk.length}${returning ? "" : "|bare"}`,
           // The placeholders are made only when the statement is built, not on every call.
-          (db) => db.insert(this.table).values(values.placeholders()).returning(),
+          (db) => {
+            const insert = db.insert(this.table).values(values.placeholders());
+            return returning ? insert.returning() : insert;
+          },
           values,
-          "all",
+          returning ? "all" : "run",
           // Bulk statements vary in size and are large: keeping each would crowd out the hot ones.
           chunk.length <= CACHED_INSERT_ROWS,
           true,
         );
+        if (!returning) continue;
         chunk.forEach((index, n) => {
           result[index] = inserted[n] as Row<T>;
         });
@@ -1084,10 +1095,20 @@ export class Repository<T extends AnyTable> {
       const query = build(this.session.drizzle as any) as { toSQL(): { sql: string; params: unknown[] } };
       const { sql: text, params } = query.toSQL();
       const client = this.session.shared.sqlite?.client as NonNullable<Session["shared"]["sqlite"]>["client"];
-      statement = { statement: client.prepare(text).raw(true), params, select: /^\s*select\b/i.test(text) };
+      const prepared = client.prepare(text);
+      // A write without `returning` has no rows to take as arrays.
+      statement = {
+        statement: prepared.reader ? prepared.raw(true) : prepared,
+        params,
+        select: /^\s*select\b/i.test(text),
+      };
       if (cacheable) remember(this.session.shared.prepared, key, statement);
     }
     const args = argsOf(statement, values);
+    if (mode === "run") {
+      statement.statement.run(...args);
+      return undefined;
+    }
     // A select stops at its first row; a write with `returning` must run to the end.
     if (mode === "get" && statement.select) {
       const raw = statement.statement.get(...args) as unknown[] | undefined;
@@ -1140,9 +1161,12 @@ export class Repository<T extends AnyTable> {
     }
     const client = drizzle.session?.client as PostgresClient | undefined;
     if (!client || (statement.select && drizzle.$replicas && !session.inTransaction)) return NOT_TAKEN;
-    const raw = (await client
-      .unsafe(statement.text, argsOf(statement, values), { prepare: cache })
-      .values()) as unknown[][];
+    const query = client.unsafe(statement.text, argsOf(statement, values), { prepare: cache });
+    if (mode === "run") {
+      await query;
+      return undefined;
+    }
+    const raw = (await query.values()) as unknown[][];
     const rows = raw.map((r) => this.decode(r, extras));
     return mode === "get" ? rows[0] : rows;
   }
