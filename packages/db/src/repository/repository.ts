@@ -182,22 +182,44 @@ interface RowStatement {
   positional?: boolean;
 }
 
+/** How rows that bind the same columns are inserted: those columns, and how many rows fit a statement. */
+interface InsertPlan {
+  keys: string[];
+  columns: Column[];
+  rowsPerStatement: number;
+}
+
 /** What a repository needs of its table, worked out once per table and dialect, not per session. */
 interface TableInfo {
   columns: Record<string, PgColumn>;
   decoders: [string, Column][];
+  /** Per column, in `decoders` order: what fills it in on insert when no value is given. */
+  defaults: ((() => unknown) | undefined)[];
   keyColumns: string[];
   jsonKeys: Set<string>;
   uuidKeys: Set<string>;
   withPlans: WeakMap<object, WeakMap<Extras, Partial<Record<Deleted, WithPlan>>>>;
+  /** By the columns a row binds, joined with commas. */
+  insertPlans: Map<string, InsertPlan>;
 }
 const tableInfo = new WeakMap<Table, TableInfo>();
 
+/** An application-side default of a column ($defaultFn, else $onUpdateFn), if it has one. */
+function defaultOf(column: Column): (() => unknown) | undefined {
+  const runtime = column as Column & { defaultFn?: () => unknown; onUpdateFn?: () => unknown };
+  if (runtime.defaultFn) return () => runtime.defaultFn?.();
+  if (runtime.onUpdateFn) return () => runtime.onUpdateFn?.();
+  return undefined;
+}
+
 function describe(definition: AnyTable, table: Table): TableInfo {
   const columns = getTableColumns(table) as Record<string, PgColumn>;
+  const decoders: [string, Column][] = Object.entries(columns);
   return {
     columns,
-    decoders: Object.entries(columns),
+    decoders,
+    defaults: decoders.map(([, column]) => defaultOf(column)),
+    insertPlans: new Map(),
     keyColumns: [...definition.info.primaryKey],
     jsonKeys: new Set(
       Object.entries(definition.info.columns)
@@ -230,6 +252,8 @@ export class Repository<T extends AnyTable> {
   private readonly jsonKeys: Set<string>;
   /** Each column's property and decoder, in the order a whole-row select or `returning()` lists them. */
   private readonly decoders: [string, Column][];
+  private readonly defaults: TableInfo["defaults"];
+  private readonly insertPlans: Map<string, InsertPlan>;
   /** `getWith` plans, by include object, extras object and `deleted`. */
   private readonly withPlans: WeakMap<object, WeakMap<Extras, Partial<Record<Deleted, WithPlan>>>>;
 
@@ -246,6 +270,8 @@ export class Repository<T extends AnyTable> {
     this.table = table;
     this.columns = known.columns;
     this.decoders = known.decoders;
+    this.defaults = known.defaults;
+    this.insertPlans = known.insertPlans;
     this.keyColumns = known.keyColumns;
     this.name = definition.name;
     this.jsonKeys = known.jsonKeys;
@@ -548,15 +574,26 @@ export class Repository<T extends AnyTable> {
     return groups;
   }
 
-  private rowsPerStatement(signature: string): number {
-    return Math.max(1, Math.floor(MAX_BOUND_VALUES / Math.max(1, signature.split(",").length)));
+  /** The insert plan of rows that bind the columns of `signature`, made once per table. */
+  private insertPlan(signature: string): InsertPlan {
+    let plan = this.insertPlans.get(signature);
+    if (!plan) {
+      const keys = signature.split(",");
+      plan = {
+        keys,
+        columns: keys.map((key) => this.columnOf(key)),
+        rowsPerStatement: Math.max(1, Math.floor(MAX_BOUND_VALUES / keys.length)),
+      };
+      remember(this.insertPlans, signature, plan);
+    }
+    return plan;
   }
 
   /** How many insert statements `insertRows` takes for these groups of rows. */
   private statementsFor(groups: Map<string, number[]>): number {
     let statements = 0;
     for (const [signature, indexes] of groups) {
-      statements += Math.ceil(indexes.length / this.rowsPerStatement(signature));
+      statements += Math.ceil(indexes.length / this.insertPlan(signature).rowsPerStatement);
     }
     return statements;
   }
@@ -569,14 +606,13 @@ export class Repository<T extends AnyTable> {
     const result: Row<T>[] = new Array(rows.length);
     // Rows with the same columns go in one statement; the result keeps the input order.
     for (const [signature, indexes] of groups) {
-      const perChunk = this.rowsPerStatement(signature);
-      for (let start = 0; start < indexes.length; start += perChunk) {
-        const chunk = indexes.slice(start, start + perChunk);
-        const keys = signature.split(",");
+      const { keys, columns, rowsPerStatement } = this.insertPlan(signature);
+      for (let start = 0; start < indexes.length; start += rowsPerStatement) {
+        const chunk = indexes.slice(start, start + rowsPerStatement);
         const values = new InsertValues(
           chunk.map((index) => rows[index] as Values),
           keys,
-          keys.map((key) => this.columnOf(key)),
+          columns,
         );
         const inserted = await this.execute<Row<T>[]>(
           `insert|${signature}|${chunk.length}${returning ? "" : "|bare"}`,
@@ -617,13 +653,11 @@ export class Repository<T extends AnyTable> {
   /** Fills in application-side defaults (ids, timestamps) so every insert of a shape binds the same columns. */
   private prepareInsert(values: Values): Values {
     const row: Values = {};
-    for (const [key, column] of this.decoders) {
+    const { decoders, defaults } = this;
+    for (let i = 0; i < decoders.length; i++) {
+      const key = (decoders[i] as [string, Column])[0];
       let value = values[key];
-      if (value === undefined) {
-        const runtime = column as Column & { defaultFn?: () => unknown; onUpdateFn?: () => unknown };
-        if (runtime.defaultFn) value = runtime.defaultFn();
-        else if (runtime.onUpdateFn) value = runtime.onUpdateFn();
-      }
+      if (value === undefined) value = defaults[i]?.();
       if (value !== undefined) row[key] = value;
     }
     // A new row was created and last updated at the same instant, even when the clock ticked between
@@ -1329,10 +1363,10 @@ function extrasId(extras: Extras): number {
   return id;
 }
 
-function remember(cache: Map<string, Prepared>, key: string, prepared: Prepared): void {
+function remember<V>(cache: Map<string, V>, key: string, value: V): void {
   if (cache.size >= PREPARED_CACHE_LIMIT) {
     const oldest = cache.keys().next().value;
     if (oldest !== undefined) cache.delete(oldest);
   }
-  cache.set(key, prepared);
+  cache.set(key, value);
 }
