@@ -296,6 +296,27 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
         fn: insertOne(" returning *"),
         against: insertOne(""),
       });
+      // The layer sends the audit row without waiting, so it goes out with the COMMIT. The same in raw:
+      const insertOneWithCommit = async () => {
+        let audit: Promise<unknown> | undefined;
+        await s.begin(async (tx) => {
+          const t = ticketValues();
+          await tx.unsafe(INSERT_TICKET_SQL(true), [...snakeValues(snakeTicket(t, false))] as never[], {
+            prepare: true,
+          });
+          audit = tx.unsafe(INSERT_AUDIT_SQL(true), auditParams(t) as never[], { prepare: true }).execute();
+          audit.catch(() => undefined);
+          // postgres-js hands the query to its connection a few microtasks later; the COMMIT follows it.
+          await new Promise((resolve) => setImmediate(resolve));
+        });
+        await audit;
+      };
+      diagnostics.push({
+        label:
+          "insert one + audit row: the raw transaction with the audit row sent along with the COMMIT, against the raw one",
+        fn: insertOneWithCommit,
+        against: insertOne(""),
+      });
       rawCases = [
         { raw: () => s`select * from tickets where id = ${nextId()} and deleted_at is null` },
         {
