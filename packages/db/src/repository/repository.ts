@@ -283,19 +283,21 @@ export class Repository<T extends AnyTable> {
 
   /** The row with this key; `NotFoundError` when there is none. */
   async get(key: Key<T>, options: ReadOptions = {}): Promise<Row<T>> {
-    const row = await this.find(key, options);
+    const row = await this.first(key, options);
     if (!row) throw new NotFoundError(this.name, key);
     return row;
   }
 
   /** The row with this key, or the first row matching `where`; `null` when there is none. */
   async find(keyOrWhere: Key<T> | Where<Row<T>>, options: ReadOptions = {}): Promise<Row<T> | null> {
-    if (!options.forUpdate && this.isKey(keyOrWhere)) {
-      return (await this.findByKey(keyOrWhere, options.deleted ?? "exclude")) ?? null;
-    }
+    return (await this.first(keyOrWhere, options)) ?? null;
+  }
+
+  /** What `get` and `find` read: by key through the key's own statement, unless the row is to be locked. */
+  private first(keyOrWhere: Key<T> | Where<Row<T>>, options: ReadOptions): Promise<Row<T> | undefined> {
+    if (!options.forUpdate && this.isKey(keyOrWhere)) return this.findByKey(keyOrWhere, options.deleted ?? "exclude");
     const where = this.isKey(keyOrWhere) ? this.keyWhere(keyOrWhere) : (keyOrWhere as Where<Row<T>>);
-    const rows = (await this.select({ ...options, where, limit: 1 }, false)).rows;
-    return rows[0] ?? null;
+    return this.select({ ...options, where, limit: 1 }, false).then(({ rows }) => rows[0]);
   }
 
   /** A page of rows: filtered, sorted, by cursor or offset, optionally with the total count. */
