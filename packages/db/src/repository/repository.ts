@@ -602,10 +602,10 @@ export class Repository<T extends AnyTable> {
 
   /**
    * @internal Inserts rows already validated and completed by `prepareInsert`, chunked by bound-value
-   * limits, and returns them as stored; without `returning`, returns nothing and asks for nothing back.
+   * limits, and returns them as stored; without `returning`, asks for nothing back and returns no rows.
    */
   async insertRows(rows: Values[], groups = this.insertGroups(rows), returning = true): Promise<Row<T>[]> {
-    const result: Row<T>[] = new Array(rows.length);
+    const result: Row<T>[] = new Array(returning ? rows.length : 0);
     // Rows with the same columns go in one statement; the result keeps the input order.
     for (const [signature, indexes] of groups) {
       const { keys, columns, rowsPerStatement } = this.insertPlan(signature);
