@@ -191,15 +191,21 @@ interface InsertPlan {
 
 /** What a repository needs of its table, worked out once per table and dialect, not per session. */
 interface TableInfo {
+  // Typed as PostgreSQL columns because queries are built with the PostgreSQL-typed builder; at run
+  // time they are the columns of the session's dialect, and the builder API is the same.
   columns: Record<string, PgColumn>;
+  /** Each column's property and decoder, in the order a whole-row select or `returning()` lists them. */
   decoders: [string, Column][];
   /** Per column, in `decoders` order: what fills it in on insert when no value is given. */
   defaults: ((() => unknown) | undefined)[];
   keyColumns: string[];
+  /** Properties of the JSON columns. */
   jsonKeys: Set<string>;
+  /** SQL names of the uuid columns, whose filter values must be UUIDs. */
   uuidKeys: Set<string>;
+  /** `getWith` plans, by include object, extras object and `deleted`. */
   withPlans: WeakMap<object, WeakMap<Extras, Partial<Record<Deleted, WithPlan>>>>;
-  /** By the columns a row binds, joined with commas. */
+  /** Insert plans, by the columns a row binds, joined with commas. */
   insertPlans: Map<string, InsertPlan>;
 }
 const tableInfo = new WeakMap<Table, TableInfo>();
@@ -207,9 +213,8 @@ const tableInfo = new WeakMap<Table, TableInfo>();
 /** An application-side default of a column ($defaultFn, else $onUpdateFn), if it has one. */
 function defaultOf(column: Column): (() => unknown) | undefined {
   const runtime = column as Column & { defaultFn?: () => unknown; onUpdateFn?: () => unknown };
-  if (runtime.defaultFn) return () => runtime.defaultFn?.();
-  if (runtime.onUpdateFn) return () => runtime.onUpdateFn?.();
-  return undefined;
+  const fill = runtime.defaultFn ?? runtime.onUpdateFn;
+  return fill && (() => fill.call(column));
 }
 
 function describe(definition: AnyTable, table: Table): TableInfo {
@@ -241,42 +246,23 @@ function describe(definition: AnyTable, table: Table): TableInfo {
  */
 export class Repository<T extends AnyTable> {
   private readonly table: Table;
-  // Typed as PostgreSQL columns because queries are built with the PostgreSQL-typed builder; at run
-  // time they are the columns of the session's dialect, and the builder API is the same.
-  private readonly columns: Record<string, PgColumn>;
-  private readonly keyColumns: string[];
   private readonly name: string;
-  /** SQL names of the uuid columns, whose filter values must be UUIDs. */
-  private readonly uuidKeys: Set<string>;
-  /** Properties of the JSON columns. */
-  private readonly jsonKeys: Set<string>;
-  /** Each column's property and decoder, in the order a whole-row select or `returning()` lists them. */
-  private readonly decoders: [string, Column][];
-  private readonly defaults: TableInfo["defaults"];
-  private readonly insertPlans: Map<string, InsertPlan>;
-  /** `getWith` plans, by include object, extras object and `deleted`. */
-  private readonly withPlans: WeakMap<object, WeakMap<Extras, Partial<Record<Deleted, WithPlan>>>>;
+  /** Shared by every repository of the table in the session's dialect. */
+  private readonly info: TableInfo;
 
   constructor(
     private readonly session: Session,
     private readonly definition: T,
   ) {
     const table = (session.dialect === "sqlite" ? definition.sqlite : definition.pg) as unknown as Table;
-    let known = tableInfo.get(table);
-    if (!known) {
-      known = describe(definition, table);
-      tableInfo.set(table, known);
+    let info = tableInfo.get(table);
+    if (!info) {
+      info = describe(definition, table);
+      tableInfo.set(table, info);
     }
     this.table = table;
-    this.columns = known.columns;
-    this.decoders = known.decoders;
-    this.defaults = known.defaults;
-    this.insertPlans = known.insertPlans;
-    this.keyColumns = known.keyColumns;
     this.name = definition.name;
-    this.jsonKeys = known.jsonKeys;
-    this.uuidKeys = known.uuidKeys;
-    this.withPlans = known.withPlans;
+    this.info = info;
   }
 
   // ---------------------------------------------------------------- reads
@@ -368,7 +354,7 @@ export class Repository<T extends AnyTable> {
         if (parts.join) query = query.innerJoin(parts.join.table, parts.join.on);
         return query
           .where(allOf(filter ? [parts.match, filter] : [parts.match]))
-          .orderBy(desc(parts.rank), ...this.keyColumns.map((key) => asc(this.columnOf(key))))
+          .orderBy(desc(parts.rank), ...this.info.keyColumns.map((key) => asc(this.columnOf(key))))
           .limit(limitSql as unknown as number);
       },
       bound,
@@ -414,7 +400,7 @@ export class Repository<T extends AnyTable> {
     const shape: string[] = ["update", String(options.expectedVersion !== undefined)];
     const set: Record<string, SQL> = {};
     for (const [k, v] of Object.entries(changes)) {
-      if (v === undefined || this.keyColumns.includes(k) || k === "createdAt" || k === "version") continue;
+      if (v === undefined || this.info.keyColumns.includes(k) || k === "createdAt" || k === "version") continue;
       const column = this.columnOf(k);
       set[k] = this.bind(values, column, v, `s_${k}`);
       shape.push(k);
@@ -471,7 +457,7 @@ export class Repository<T extends AnyTable> {
   async upsert(values: InsertOf<T>, options: UpsertOptions<T>): Promise<Row<T>> {
     const row = this.prepareInsert(this.validate("insert", values));
     const target = options.target.map((k) => this.columnOf(k));
-    const protectedKeys = new Set<string>([...options.target, ...this.keyColumns, "createdAt"]);
+    const protectedKeys = new Set<string>([...options.target, ...this.info.keyColumns, "createdAt"]);
     const updateKeys = (options.update ?? Object.keys(row)).filter((k) => !protectedKeys.has(k));
     const set: Record<string, SQL> = {};
     for (const k of updateKeys) set[k] = sql.raw(`excluded.${quote(this.columnOf(k).name)}`);
@@ -578,7 +564,7 @@ export class Repository<T extends AnyTable> {
 
   /** The insert plan of rows that bind the columns of `signature`, made once per table. */
   private insertPlan(signature: string): InsertPlan {
-    let plan = this.insertPlans.get(signature);
+    let plan = this.info.insertPlans.get(signature);
     if (!plan) {
       const keys = signature.split(",");
       plan = {
@@ -586,7 +572,7 @@ export class Repository<T extends AnyTable> {
         columns: keys.map((key) => this.columnOf(key)),
         rowsPerStatement: Math.max(1, Math.floor(MAX_BOUND_VALUES / keys.length)),
       };
-      remember(this.insertPlans, signature, plan);
+      remember(this.info.insertPlans, signature, plan);
     }
     return plan;
   }
@@ -655,7 +641,7 @@ export class Repository<T extends AnyTable> {
   /** Fills in application-side defaults (ids, timestamps) so every insert of a shape binds the same columns. */
   private prepareInsert(values: Values): Values {
     const row: Values = {};
-    const { decoders, defaults } = this;
+    const { decoders, defaults } = this.info;
     for (let i = 0; i < decoders.length; i++) {
       const key = (decoders[i] as [string, Column])[0];
       let value = values[key];
@@ -699,7 +685,7 @@ export class Repository<T extends AnyTable> {
   private whereContext(bound: Values): WhereContext {
     let n = 0;
     return {
-      columns: this.columns,
+      columns: this.info.columns,
       bind: this.binder(bound),
       bindRaw: (value) => {
         const name = `j${n++}`;
@@ -707,7 +693,7 @@ export class Repository<T extends AnyTable> {
         return sql`${sql.placeholder(name)}`;
       },
       dialect: this.session.dialect,
-      jsonKeys: this.jsonKeys,
+      jsonKeys: this.info.jsonKeys,
     };
   }
 
@@ -715,7 +701,7 @@ export class Repository<T extends AnyTable> {
     let n = 0;
     return (column: Column, value: unknown) => {
       // PostgreSQL rejects a malformed uuid while SQLite would just find nothing: refuse it on both.
-      if (this.uuidKeys.has(column.name)) {
+      if (this.info.uuidKeys.has(column.name)) {
         if (typeof value !== "string" || !UUID.test(value)) {
           throw new ValidationError([{ path: [column.name], message: "must be a UUID" }]);
         }
@@ -807,7 +793,7 @@ export class Repository<T extends AnyTable> {
     // The key breaks ties, so every row has exactly one place in the order and cursors never skip or
     // repeat. It follows the first sort's direction: UUIDv7 keys grow with time, so "newest first" stays so.
     const descending = spec[0]?.descending ?? false;
-    for (const key of this.keyColumns) {
+    for (const key of this.info.keyColumns) {
       if (!spec.some((s) => s.key === key)) spec.push({ key, descending, nullable: false });
     }
     return spec;
@@ -959,7 +945,7 @@ export class Repository<T extends AnyTable> {
     include: I,
     options: GetWithOptions<E> = {},
   ): Promise<WithIncluded<Row<T>, I> & ExtrasOf<E>> {
-    if (this.keyColumns.length !== 1) {
+    if (this.info.keyColumns.length !== 1) {
       throw new Error(`getWith needs a single-column key; ${this.name} has a composite one`);
     }
     const deleted = options.deleted ?? "exclude";
@@ -975,12 +961,12 @@ export class Repository<T extends AnyTable> {
     const row = await this.execute<Values | undefined>(
       shape,
       (db) => {
-        const parentKey = this.columnOf(this.keyColumns[0] as string);
+        const parentKey = this.columnOf(this.info.keyColumns[0] as string);
         const included = Object.fromEntries(
           children.map(({ as, spec }) => [as, this.session.repo(spec.table).childrenOf(parentKey, spec)]),
         );
         return db
-          .select({ ...this.columns, ...included, ...extras })
+          .select({ ...this.info.columns, ...included, ...extras })
           .from(this.table)
           .where(this.keyMatch(deleted))
           .limit(sql.raw("1") as unknown as number);
@@ -1006,10 +992,10 @@ export class Repository<T extends AnyTable> {
    * object, extras object and `deleted` (callers pass module constants), shared by every session.
    */
   private withPlan(include: Record<string, Include>, deleted: Deleted, extras: Extras | undefined): WithPlan {
-    let byExtras = this.withPlans.get(include);
+    let byExtras = this.info.withPlans.get(include);
     if (!byExtras) {
       byExtras = new WeakMap();
-      this.withPlans.set(include, byExtras);
+      this.info.withPlans.set(include, byExtras);
     }
     let byDeleted = byExtras.get(extras ?? NO_EXTRAS);
     if (!byDeleted) {
@@ -1033,7 +1019,7 @@ export class Repository<T extends AnyTable> {
     if (extras) {
       shape += `|extras:${extrasId(extras)}`;
       for (const name of [...names, ...extraNames]) {
-        if (name in this.columns) throw new Error(`getWith: "${name}" is a column of ${this.name}`);
+        if (name in this.info.columns) throw new Error(`getWith: "${name}" is a column of ${this.name}`);
       }
     }
     plan = { shape, children, fields: [...names, ...extraNames] };
@@ -1045,7 +1031,7 @@ export class Repository<T extends AnyTable> {
   childrenOf(parentKey: Column, spec: Include): SQL {
     const foreignKey = this.columnOf(String(spec.foreignKey));
     const values = sql.join(
-      this.decoders.map(([, c]) => sql`${c}`),
+      this.info.decoders.map(([, c]) => sql`${c}`),
       sql`, `,
     );
     const order = sql.join(
@@ -1081,7 +1067,7 @@ export class Repository<T extends AnyTable> {
 
   /** The key checked and encoded as the placeholder values `k0`, `k1`, … of `keyMatch`. */
   private keyValues(key: unknown): Values {
-    const names = this.keyColumns;
+    const names = this.info.keyColumns;
     const values: Values = {};
     for (let i = 0; i < names.length; i++) {
       const name = names[i] as string;
@@ -1090,7 +1076,7 @@ export class Repository<T extends AnyTable> {
       if (value === null || value === undefined || (typeof value === "object" && !(value instanceof Date))) {
         throw new ValidationError([{ path: [name], message: "a key value is required" }]);
       }
-      if (this.uuidKeys.has(column.name) && (typeof value !== "string" || !UUID.test(value))) {
+      if (this.info.uuidKeys.has(column.name) && (typeof value !== "string" || !UUID.test(value))) {
         throw new ValidationError([{ path: [name], message: "must be a UUID" }]);
       }
       values[keyPlaceholder(i)] = column.mapToDriverValue(value);
@@ -1100,7 +1086,7 @@ export class Repository<T extends AnyTable> {
 
   /** The condition that finds the row of `keyValues` among the `deleted` ones; built once per statement. */
   private keyMatch(deleted: Deleted): SQL | undefined {
-    const conditions: SQL[] = this.keyColumns.map((name, i) =>
+    const conditions: SQL[] = this.info.keyColumns.map((name, i) =>
       eq(this.columnOf(name), sql`${sql.placeholder(keyPlaceholder(i))}`),
     );
     if (this.definition.info.softDelete && deleted !== "include") {
@@ -1213,7 +1199,7 @@ export class Repository<T extends AnyTable> {
    */
   decode(raw: unknown[], extras: readonly string[] = []): Row<T> {
     const row: Values = {};
-    const decoders = this.decoders;
+    const decoders = this.info.decoders;
     for (let i = 0; i < decoders.length; i++) {
       const [key, column] = decoders[i] as [string, Column];
       const value = raw[i];
@@ -1227,13 +1213,15 @@ export class Repository<T extends AnyTable> {
     if (value === null || typeof value !== "object") return true;
     const keys = Object.keys(value);
     return (
-      this.keyColumns.length > 1 && keys.length === this.keyColumns.length && this.keyColumns.every((k) => k in value)
+      this.info.keyColumns.length > 1 &&
+      keys.length === this.info.keyColumns.length &&
+      this.info.keyColumns.every((k) => k in value)
     );
   }
 
   private keyWhere(key: Key<T>): Where<Row<T>> {
-    if (this.keyColumns.length === 1) return { [this.keyColumns[0] as string]: key } as Where<Row<T>>;
-    return Object.fromEntries(this.keyColumns.map((k) => [k, (key as Values)[k]])) as Where<Row<T>>;
+    if (this.info.keyColumns.length === 1) return { [this.info.keyColumns[0] as string]: key } as Where<Row<T>>;
+    return Object.fromEntries(this.info.keyColumns.map((k) => [k, (key as Values)[k]])) as Where<Row<T>>;
   }
 
   /** The condition on the key for a write, its values registered in `bound` (see `keyValues`). */
@@ -1249,7 +1237,7 @@ export class Repository<T extends AnyTable> {
   }
 
   private keySelection(): Record<string, PgColumn> {
-    return Object.fromEntries(this.keyColumns.map((k) => [k, this.columnOf(k)]));
+    return Object.fromEntries(this.info.keyColumns.map((k) => [k, this.columnOf(k)]));
   }
 
   /** After a write matched no row: was it missing, or at another version? */
@@ -1266,7 +1254,7 @@ export class Repository<T extends AnyTable> {
   }
 
   private columnOf(key: string): PgColumn {
-    const column = this.columns[key];
+    const column = this.info.columns[key];
     if (!column) throw new ValidationError([{ path: [key], message: `unknown column "${key}"` }]);
     return column;
   }
