@@ -22,7 +22,7 @@ import type { AnyTable, InsertOf, RowOf } from "../schema/table.js";
 import { validationSchemas } from "../schema/validation.js";
 import { searchExpression, searchInfoOf, searchParts, searchTerms } from "../search/text-search.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
-import { allOf, compileWhere, type Where, type WhereContext } from "./where.js";
+import { allOf, buildAll, compileWhere, type Deferred, placeholder, type Where, type WhereContext } from "./where.js";
 
 export type { Condition, Where } from "./where.js";
 
@@ -300,7 +300,7 @@ export class Repository<T extends AnyTable> {
     const filter = this.filter(where, options.deleted, values, shape);
     const row = await this.execute<{ count: number | string }>(
       shape.join("|"),
-      (db) => db.select({ count: countRows() }).from(this.table).where(filter),
+      (db) => db.select({ count: countRows() }).from(this.table).where(buildAll(filter)),
       values,
       "get",
     );
@@ -342,7 +342,7 @@ export class Repository<T extends AnyTable> {
     const shape = ["search", options.deleted ?? "", String(options.snippetWords ?? "")];
     const limitSql = this.limitOf(limit, bound, shape);
     const filter = this.filter(options.where, options.deleted, bound, shape);
-    const parts = searchParts(dialect, this.name, search, sql`${sql.placeholder("query")}`, options);
+    const parts = searchParts(dialect, this.name, search, placeholder("query"), options);
     const rank = sql<number>`${parts.rank}`.mapWith(Number);
     return this.execute<SearchHit<Row<T>>[]>(
       shape.join("|"),
@@ -353,7 +353,7 @@ export class Repository<T extends AnyTable> {
           .$dynamic();
         if (parts.join) query = query.innerJoin(parts.join.table, parts.join.on);
         return query
-          .where(allOf(filter ? [parts.match, filter] : [parts.match]))
+          .where(allOf([parts.match, ...filter.map((part) => part())]))
           .orderBy(desc(parts.rank), ...this.info.keyColumns.map((key) => asc(this.columnOf(key))))
           .limit(limitSql as unknown as number);
       },
@@ -679,7 +679,7 @@ export class Repository<T extends AnyTable> {
    */
   private bind(bound: Values, column: Column, value: unknown, name: string): SQL {
     bound[name] = encode(column, value);
-    return sql`${sql.placeholder(name)}`;
+    return placeholder(name);
   }
 
   private whereContext(bound: Values): WhereContext {
@@ -690,7 +690,7 @@ export class Repository<T extends AnyTable> {
       bindRaw: (value) => {
         const name = `j${n++}`;
         bound[name] = value;
-        return sql`${sql.placeholder(name)}`;
+        return name;
       },
       dialect: this.session.dialect,
       jsonKeys: this.info.jsonKeys,
@@ -706,18 +706,26 @@ export class Repository<T extends AnyTable> {
           throw new ValidationError([{ path: [column.name], message: "must be a UUID" }]);
         }
       }
-      return this.bind(bound, column, value, `w${n++}`);
+      const name = `w${n++}`;
+      bound[name] = encode(column, value);
+      return name;
     };
   }
 
-  private filter(where: Where<Row<T>> | undefined, deleted: Deleted | undefined, bound: Values, shape: string[]) {
+  /** The conditions of a read: `where`, and which soft-deleted rows it sees. Values are bound now, SQL made on demand. */
+  private filter(
+    where: Where<Row<T>> | undefined,
+    deleted: Deleted | undefined,
+    bound: Values,
+    shape: string[],
+  ): Deferred[] {
     const parts = compileWhere(where as Values | undefined, this.whereContext(bound), shape);
     if (this.definition.info.softDelete) {
       const mode = deleted ?? "exclude";
-      if (mode === "exclude") parts.push(isNull(this.columnOf("deletedAt")));
-      if (mode === "only") parts.push(isNotNull(this.columnOf("deletedAt")));
+      if (mode === "exclude") parts.push(() => isNull(this.columnOf("deletedAt")));
+      if (mode === "only") parts.push(() => isNotNull(this.columnOf("deletedAt")));
     }
-    return allOf(parts);
+    return parts;
   }
 
   private async select(options: ListOptions<T>, paginate: boolean) {
@@ -730,9 +738,7 @@ export class Repository<T extends AnyTable> {
     }
     const bound: Values = {};
     const shape: string[] = ["select", options.deleted ?? "", String(options.forUpdate ?? false)];
-    const conditions: SQL[] = [];
-    const filter = this.filter(options.where, options.deleted, bound, shape);
-    if (filter) conditions.push(filter);
+    const conditions = this.filter(options.where, options.deleted, bound, shape);
 
     const sort = paginate ? this.sortSpec(options.sort) : [];
     const signature = sort.map((s) => (s.descending ? `-${s.key}` : s.key)).join(",");
@@ -756,7 +762,7 @@ export class Repository<T extends AnyTable> {
         let query = db
           .select()
           .from(this.table)
-          .where(allOf(conditions))
+          .where(buildAll(conditions))
           .orderBy(...sort.map((s) => this.orderBy(s)))
           .limit(limitSql as unknown as number)
           .$dynamic();
@@ -853,30 +859,33 @@ export class Repository<T extends AnyTable> {
     values: unknown[],
     bound: Values,
     shape: string[],
-  ): SQL {
-    const alternatives: SQL[] = [];
-    const equalSoFar: SQL[] = [];
-    sort.forEach((s, i) => {
-      const column = this.sortTarget(s.key);
+  ): Deferred {
+    // The values are bound now; the SQL is made only if the statement is built.
+    const names = sort.map((s, i) => {
       const value = values[i] ?? null;
       shape.push(`k${i}:${value === null ? "null" : "v"}`);
+      if (value === null) return undefined;
+      const name = keyPlaceholder(i);
       const enumValues = this.definition.info.columns[s.key]?.enumValues;
-      let placeholder: SQL | undefined;
-      if (value !== null && enumValues) {
-        bound[`k${i}`] = enumValues.indexOf(value as string);
-        placeholder = sql`${sql.placeholder(`k${i}`)}`;
-      } else if (value !== null) {
-        placeholder = this.bind(bound, this.columnOf(s.key), value, `k${i}`);
-      }
-      let after: SQL | undefined;
-      if (placeholder === undefined) after = s.descending ? isNotNull(column) : undefined;
-      else if (s.descending) after = sql`${column} < ${placeholder}`;
-      else
-        after = s.nullable ? sql`(${column} > ${placeholder} or ${column} is null)` : sql`${column} > ${placeholder}`;
-      if (after) alternatives.push(allOf([...equalSoFar, after]) as SQL);
-      equalSoFar.push(placeholder === undefined ? isNull(column) : sql`${column} = ${placeholder}`);
+      bound[name] = enumValues ? enumValues.indexOf(value as string) : encode(this.columnOf(s.key), value);
+      return name;
     });
-    return alternatives.length === 0 ? sql`1 = 0` : (or(...alternatives) as SQL);
+    return () => {
+      const alternatives: SQL[] = [];
+      const equalSoFar: SQL[] = [];
+      sort.forEach((s, i) => {
+        const column = this.sortTarget(s.key);
+        const name = names[i];
+        const value = name === undefined ? undefined : placeholder(name);
+        let after: SQL | undefined;
+        if (value === undefined) after = s.descending ? isNotNull(column) : undefined;
+        else if (s.descending) after = sql`${column} < ${value}`;
+        else after = s.nullable ? sql`(${column} > ${value} or ${column} is null)` : sql`${column} > ${value}`;
+        if (after) alternatives.push(allOf([...equalSoFar, after]) as SQL);
+        equalSoFar.push(value === undefined ? isNull(column) : sql`${column} = ${value}`);
+      });
+      return alternatives.length === 0 ? sql`1 = 0` : (or(...alternatives) as SQL);
+    };
   }
 
   /**
@@ -1087,7 +1096,7 @@ export class Repository<T extends AnyTable> {
   /** The condition that finds the row of `keyValues` among the `deleted` ones; built once per statement. */
   private keyMatch(deleted: Deleted): SQL | undefined {
     const conditions: SQL[] = this.info.keyColumns.map((name, i) =>
-      eq(this.columnOf(name), sql`${sql.placeholder(keyPlaceholder(i))}`),
+      eq(this.columnOf(name), placeholder(keyPlaceholder(i))),
     );
     if (this.definition.info.softDelete && deleted !== "include") {
       const deletedAt = this.columnOf("deletedAt");
@@ -1151,7 +1160,7 @@ export class Repository<T extends AnyTable> {
       return sql.raw(String(Math.trunc(limit)));
     }
     bound.limit = limit;
-    return sql`${sql.placeholder("limit")}`;
+    return placeholder("limit");
   }
 
   /**
@@ -1285,7 +1294,7 @@ class InsertValues {
   placeholders(): Record<string, SQL>[] {
     return this.rows.map((_, n) => {
       const row: Record<string, SQL> = {};
-      for (const key of this.keys) row[key] = sql`${sql.placeholder(`r${n}_${key}`)}`;
+      for (const key of this.keys) row[key] = placeholder(`r${n}_${key}`);
       return row;
     });
   }
@@ -1337,7 +1346,7 @@ function argsOf(statement: { params: unknown[]; positional?: boolean }, values: 
 /** A row of placeholders, from the names `bindValues` gave. */
 function placeholders(names: Record<string, string>): Record<string, SQL> {
   const row: Record<string, SQL> = {};
-  for (const key in names) row[key] = sql`${sql.placeholder(names[key] as string)}`;
+  for (const key in names) row[key] = placeholder(names[key] as string);
   return row;
 }
 

@@ -9,7 +9,6 @@ import {
   isNull,
   lt,
   lte,
-  ne,
   not,
   notInArray,
   type SQL,
@@ -64,15 +63,25 @@ function isCondition(value: unknown): value is Condition<unknown> {
 }
 
 /**
- * Compiles a `Where` into SQL with placeholders, so one prepared statement serves every call of
- * the same shape. `bind` registers a value and returns its placeholder.
+ * A condition whose SQL is made only when its statement is first built. Its values are bound at
+ * once (every call has its own), but a cached statement needs no SQL: Drizzle takes a few
+ * microseconds per comparison, placeholder and `and` to make it, which a list page paid on every call.
+ */
+export type Deferred = () => SQL;
+
+/** The placeholder bound under `name`. */
+export const placeholder = (name: string): SQL => sql`${sql.placeholder(name)}`;
+
+/**
+ * Compiles a `Where` into conditions with placeholders, so one prepared statement serves every call
+ * of the same shape. `bind` registers a value and returns its placeholder's name.
  */
 export interface WhereContext {
   columns: Record<string, Column>;
-  /** Registers a value, encoded as the column stores it, and returns its placeholder. */
-  bind: (column: Column, value: unknown) => SQL;
-  /** Registers a value as it is (for values that are not whole column values) and returns its placeholder. */
-  bindRaw: (value: unknown) => SQL;
+  /** Registers a value, encoded as the column stores it, and returns its placeholder's name. */
+  bind: (column: Column, value: unknown) => string;
+  /** Registers a value as it is (for values that are not whole column values) and returns its placeholder's name. */
+  bindRaw: (value: unknown) => string;
   dialect: "sqlite" | "postgres";
   /** Properties of JSON columns, the only ones `contains` applies to. */
   jsonKeys: ReadonlySet<string>;
@@ -82,21 +91,22 @@ export function compileWhere(
   where: Record<string, unknown> | undefined,
   context: WhereContext,
   shape: string[],
-): SQL[] {
+): Deferred[] {
   const { columns, bind } = context;
   if (!where) return [];
-  const parts: SQL[] = [];
+  const parts: Deferred[] = [];
   for (const [key, value] of Object.entries(where)) {
     if (value === undefined) continue;
     const column = columns[key];
     if (!column) throw new ValidationError([{ path: ["where", key], message: `unknown column "${key}"` }]);
     if (value === null) {
-      parts.push(isNull(column));
+      parts.push(() => isNull(column));
       shape.push(`${key}:null`);
       continue;
     }
     if (!isCondition(value)) {
-      parts.push(eq(column, bind(column, value)));
+      const name = bind(column, value);
+      parts.push(() => eq(column, placeholder(name)));
       shape.push(`${key}:eq`);
       continue;
     }
@@ -109,7 +119,7 @@ export function compileWhere(
   return parts;
 }
 
-function compileOperator(key: string, column: Column, op: string, operand: unknown, context: WhereContext): SQL {
+function compileOperator(key: string, column: Column, op: string, operand: unknown, context: WhereContext): Deferred {
   const { bind, bindRaw } = context;
   const invalid = (message: string) => new ValidationError([{ path: ["where", key, op], message }]);
   switch (op) {
@@ -117,34 +127,47 @@ function compileOperator(key: string, column: Column, op: string, operand: unkno
       if (!context.jsonKeys.has(key)) throw invalid("contains applies to JSON array columns only");
       if (operand === null || typeof operand === "object") throw invalid("expected a string, number or boolean");
       // SQLite walks the array; PostgreSQL asks jsonb containment, which a GIN index can serve.
-      return context.dialect === "sqlite"
-        ? sql`exists (select 1 from json_each(${column}) where json_each.value = ${bindRaw(operand)})`
-        : sql`${column} @> ${bindRaw(JSON.stringify([operand]))}::jsonb`;
+      if (context.dialect === "sqlite") {
+        const name = bindRaw(operand);
+        return () => sql`exists (select 1 from json_each(${column}) where json_each.value = ${placeholder(name)})`;
+      }
+      const name = bindRaw(JSON.stringify([operand]));
+      return () => sql`${column} @> ${placeholder(name)}::jsonb`;
     }
     case "isNull":
       if (typeof operand !== "boolean") throw invalid("expected true or false");
-      return operand ? isNull(column) : isNotNull(column);
+      return operand ? () => isNull(column) : () => isNotNull(column);
     case "in":
     case "notIn": {
       if (!Array.isArray(operand)) throw invalid("expected a list");
-      if (operand.length === 0) return op === "in" ? sql`1 = 0` : sql`1 = 1`;
-      const values = operand.map((v) => bind(column, v));
-      return op === "in" ? inArray(column, values) : notInArray(column, values);
+      if (operand.length === 0) return op === "in" ? () => sql`1 = 0` : () => sql`1 = 1`;
+      const names = operand.map((v) => bind(column, v));
+      const compare = op === "in" ? inArray : notInArray;
+      return () => compare(column, names.map(placeholder));
     }
-    case "like":
+    case "like": {
       if (typeof operand !== "string") throw invalid("expected a string pattern");
-      return sql`lower(${column}) like lower(${bind(column, operand)})`;
-    case "startsWith":
+      const name = bind(column, operand);
+      return () => sql`lower(${column}) like lower(${placeholder(name)})`;
+    }
+    case "startsWith": {
       if (typeof operand !== "string") throw invalid("expected a string");
       // Both dialects count characters in substr, as Array.from does.
-      return sql`substr(${column}, 1, ${bindRaw(Array.from(operand).length)}) = ${bind(column, operand)}`;
+      const length = bindRaw(Array.from(operand).length);
+      const name = bind(column, operand);
+      return () => sql`substr(${column}, 1, ${placeholder(length)}) = ${placeholder(name)}`;
+    }
     default: {
       if (operand === null) throw invalid("null is only allowed as { isNull: true }");
-      const placeholder = bind(column, operand);
-      const compare = { eq, ne, lt, lte, gt, gte }[op as "eq"];
-      return op === "ne" ? not(eq(column, placeholder)) : compare(column, placeholder);
+      const name = bind(column, operand);
+      if (op === "ne") return () => not(eq(column, placeholder(name)));
+      const compare = { eq, lt, lte, gt, gte }[op as "eq"];
+      return () => compare(column, placeholder(name));
     }
   }
 }
 
 export const allOf = (parts: SQL[]): SQL | undefined => (parts.length === 0 ? undefined : and(...parts));
+
+/** Builds deferred conditions and joins them with AND; none gives `undefined`. */
+export const buildAll = (parts: readonly Deferred[]): SQL | undefined => allOf(parts.map((part) => part()));
