@@ -1,6 +1,6 @@
 import {
   asc,
-  type Column,
+  Column,
   count as countRows,
   desc,
   eq,
@@ -196,6 +196,8 @@ interface TableInfo {
   columns: Record<string, PgColumn>;
   /** Each column's property and decoder, in the order a whole-row select or `returning()` lists them. */
   decoders: [string, Column][];
+  /** A row from the driver's array of its values, in `decoders` order. */
+  rowOf: (raw: unknown[]) => Values;
   /** Per column, in `decoders` order: what fills it in on insert when no value is given. */
   defaults: ((() => unknown) | undefined)[];
   keyColumns: string[];
@@ -217,12 +219,33 @@ function defaultOf(column: Column): (() => unknown) | undefined {
   return fill && (() => fill.call(column));
 }
 
+/**
+ * The function that makes a row from the driver's array of its values, written out for the table's
+ * columns as one object literal: every row of the table gets the same shape at once, and only the
+ * columns that convert their values (JSON, timestamps, …) call their column. Setting the properties
+ * one at a time in a loop, each through its column, took twice as long: 2 µs a row of 17 columns.
+ */
+function rowMaker(decoders: [string, Column][]): (raw: unknown[]) => Values {
+  const converting = decoders.map(([, column]) =>
+    column.mapFromDriverValue === Column.prototype.mapFromDriverValue ? undefined : column,
+  );
+  const fields = decoders.map(([key], i) => {
+    const value = `raw[${i}]`;
+    const read = converting[i] ? `${value} == null ? null : c[${i}].mapFromDriverValue(${value})` : `${value} ?? null`;
+    // Written as a computed key, "__proto__" is a property like any other rather than the prototype.
+    const name = key === "__proto__" ? `["__proto__"]` : JSON.stringify(key);
+    return `${name}: ${read}`;
+  });
+  return new Function("c", `return (raw) => ({ ${fields.join(", ")} });`)(converting);
+}
+
 function describe(definition: AnyTable, table: Table): TableInfo {
   const columns = getTableColumns(table) as Record<string, PgColumn>;
   const decoders: [string, Column][] = Object.entries(columns);
   return {
     columns,
     decoders,
+    rowOf: rowMaker(decoders),
     defaults: decoders.map(([, column]) => defaultOf(column)),
     insertPlans: new Map(),
     keyColumns: [...definition.info.primaryKey],
@@ -1207,14 +1230,9 @@ export class Repository<T extends AnyTable> {
    * values after the columns go under the `extras` names as they are.
    */
   decode(raw: unknown[], extras: readonly string[] = []): Row<T> {
-    const row: Values = {};
-    const decoders = this.info.decoders;
-    for (let i = 0; i < decoders.length; i++) {
-      const [key, column] = decoders[i] as [string, Column];
-      const value = raw[i];
-      row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
-    }
-    for (let i = 0; i < extras.length; i++) row[extras[i] as string] = raw[decoders.length + i];
+    const row = this.info.rowOf(raw);
+    const columns = this.info.decoders.length;
+    for (let i = 0; i < extras.length; i++) row[extras[i] as string] = raw[columns + i];
     return row as Row<T>;
   }
 
