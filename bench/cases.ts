@@ -151,7 +151,6 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
   }
   if (!cursor || !last) throw new Error("seeding left no middle page");
   const after = last;
-  const afterMs = after.createdAt.getTime();
 
   const ticketValues = () => ({
     id: uuidv7(),
@@ -182,7 +181,13 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
     t.createdAt.getTime(),
     t.updatedAt.getTime(),
   ];
-  const snakeTicket = (t: ReturnType<typeof ticketValues>, encode: boolean) => ({
+  // A timestamp as each raw driver takes it: SQLite stores epoch milliseconds; the layer's postgres-js
+  // client, which raw and Kysely share (see targets.ts), takes timestamps as ISO text, as Drizzle sets
+  // it up; PGlite takes a Date.
+  const timeParam = (d: Date): number | string | Date =>
+    raw.kind === "better-sqlite3" ? d.getTime() : raw.kind === "postgres-js" ? d.toISOString() : d;
+  const afterAt = timeParam(after.createdAt);
+  const snakeTicket = (t: ReturnType<typeof ticketValues>) => ({
     id: t.id,
     project_id: t.projectId,
     number: t.number,
@@ -193,8 +198,8 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
     tags: JSON.stringify(t.tags),
     metadata: JSON.stringify(t.metadata),
     version: t.version,
-    created_at: encode ? t.createdAt.getTime() : t.createdAt,
-    updated_at: encode ? t.updatedAt.getTime() : t.updatedAt,
+    created_at: timeParam(t.createdAt),
+    updated_at: timeParam(t.updatedAt),
   });
   const auditParams = (t: ReturnType<typeof ticketValues>) => [
     uuidv7(),
@@ -261,7 +266,7 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
       });
       rawCases = [
         { raw: () => get.get(nextId()) },
-        { raw: () => list.all(readProject.id, afterMs, afterMs, after.id) },
+        { raw: () => list.all(readProject.id, afterAt, afterAt, after.id) },
         { raw: () => insertOne(ticketValues()) },
         { raw: () => insertMany(manyValues()) },
         {
@@ -277,16 +282,16 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
     case "postgres-js": {
       const s = raw.sql;
       // The layer returns the rows it inserts; the raw baselines do not. What that costs the driver alone:
-      const insertMany = () => s`insert into tickets ${s(manyValues().map((t) => snakeTicket(t, false)) as never[])}`;
+      const insertMany = () => s`insert into tickets ${s(manyValues().map((t) => snakeTicket(t)) as never[])}`;
       diagnostics.push({
         label: "insert 100: raw multi-row insert with `returning *`, against the same insert without it",
-        fn: () => s`insert into tickets ${s(manyValues().map((t) => snakeTicket(t, false)) as never[])} returning *`,
+        fn: () => s`insert into tickets ${s(manyValues().map((t) => snakeTicket(t)) as never[])} returning *`,
         against: insertMany,
       });
       const insertOne = (returning: string) => () =>
         s.begin(async (tx) => {
           const t = ticketValues();
-          await tx.unsafe(INSERT_TICKET_SQL(true) + returning, [...snakeValues(snakeTicket(t, false))] as never[], {
+          await tx.unsafe(INSERT_TICKET_SQL(true) + returning, [...snakeValues(snakeTicket(t))] as never[], {
             prepare: true,
           });
           await tx.unsafe(INSERT_AUDIT_SQL(true) + returning, auditParams(t) as never[], { prepare: true });
@@ -301,7 +306,7 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
         let audit: Promise<unknown> | undefined;
         await s.begin(async (tx) => {
           const t = ticketValues();
-          await tx.unsafe(INSERT_TICKET_SQL(true), [...snakeValues(snakeTicket(t, false))] as never[], {
+          await tx.unsafe(INSERT_TICKET_SQL(true), [...snakeValues(snakeTicket(t))] as never[], {
             prepare: true,
           });
           audit = tx.unsafe(INSERT_AUDIT_SQL(true), auditParams(t) as never[], { prepare: true }).execute();
@@ -322,7 +327,7 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
         {
           raw: () =>
             s`select * from tickets where project_id = ${readProject.id} and deleted_at is null
-              and (created_at > ${after.createdAt} or (created_at = ${after.createdAt} and id > ${after.id}))
+              and (created_at > ${afterAt} or (created_at = ${afterAt} and id > ${after.id}))
               order by created_at, id limit 51`,
         },
         { raw: insertOne("") },
@@ -340,13 +345,13 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
           raw: () =>
             c.transaction(async (tx) => {
               const t = ticketValues();
-              await tx.query(INSERT_TICKET_SQL(true), snakeValues(snakeTicket(t, false)));
+              await tx.query(INSERT_TICKET_SQL(true), snakeValues(snakeTicket(t)));
               await tx.query(INSERT_AUDIT_SQL(true), auditParams(t));
             }),
         },
         {
           raw: () => {
-            const rows = manyValues().map((t) => snakeValues(snakeTicket(t, false)));
+            const rows = manyValues().map((t) => snakeValues(snakeTicket(t)));
             const values = rows.map((_, r) => `(${placeholders(12, r * 12 + 1, true)})`).join(", ");
             return c.query(`insert into tickets (${TICKET_COLUMNS.join(", ")}) values ${values}`, rows.flat());
           },
@@ -398,14 +403,13 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
           .orderBy(asc(T.createdAt), asc(T.id))
           .limit(51),
       kysely: () => {
-        const at = dialect === "sqlite" ? afterMs : after.createdAt;
         return kysely
           .selectFrom("tickets")
           .selectAll()
           .where("project_id", "=", readProject.id)
           .where("deleted_at", "is", null)
           .where((eb) =>
-            eb.or([eb("created_at", ">", at), eb.and([eb("created_at", "=", at), eb("id", ">", after.id)])]),
+            eb.or([eb("created_at", ">", afterAt), eb.and([eb("created_at", "=", afterAt), eb("id", ">", after.id)])]),
           )
           .orderBy("created_at")
           .orderBy("id")
@@ -437,7 +441,7 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
       kysely: () =>
         kysely
           .insertInto("tickets")
-          .values(manyValues().map((t) => snakeTicket(t, dialect === "sqlite")))
+          .values(manyValues().map((t) => snakeTicket(t)))
           .execute(),
       maxOpsPerSample: 200,
     },
