@@ -1,3 +1,4 @@
+import { isoString } from "@groundwork/db";
 import type { Context } from "hono";
 import type { AppEnv } from "./env.js";
 import { type ProblemCode, type ProblemInit, problem } from "./problem.js";
@@ -88,43 +89,4 @@ export function withIsoDates(value: unknown, depth: number): unknown {
     }
   }
   return copy ?? value;
-}
-
-// The years 0000 to 9999, the ones `toISOString` writes with four digits.
-const FIRST_MS = -62_167_219_200_000;
-const LAST_MS = 253_402_300_799_999;
-const DAY_MS = 86_400_000;
-const two = (n: number) => (n < 10 ? `0${n}` : `${n}`);
-
-/**
- * `date.toISOString()`, or null for an invalid date, as `JSON.stringify` writes it. Written here for
- * the dates of every answer: the built-in costs four times as much per call (616 ns against 150 ns).
- * The civil date comes from the day number by Howard Hinnant's `civil_from_days`.
- */
-export function isoString(date: Date): string | null {
-  const ms = date.getTime();
-  if (Number.isNaN(ms)) return null;
-  if (ms < FIRST_MS || ms > LAST_MS) return date.toISOString();
-  const days = Math.floor(ms / DAY_MS);
-  let rest = ms - days * DAY_MS;
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const dayOfEra = z - era * 146_097;
-  const yearOfEra = Math.floor(
-    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365,
-  );
-  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
-  const m = Math.floor((5 * dayOfYear + 2) / 153);
-  const day = dayOfYear - Math.floor((153 * m + 2) / 5) + 1;
-  const month = m < 10 ? m + 3 : m - 9;
-  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
-  const hours = Math.floor(rest / 3_600_000);
-  rest -= hours * 3_600_000;
-  const minutes = Math.floor(rest / 60_000);
-  rest -= minutes * 60_000;
-  const seconds = Math.floor(rest / 1000);
-  const millis = rest - seconds * 1000;
-  const y = year >= 1000 ? `${year}` : `${year}`.padStart(4, "0");
-  const ms3 = millis >= 100 ? `${millis}` : millis >= 10 ? `0${millis}` : `00${millis}`;
-  return `${y}-${two(month)}-${two(day)}T${two(hours)}:${two(minutes)}:${two(seconds)}.${ms3}Z`;
 }

@@ -13,6 +13,7 @@ export {
   type MigrationStatus,
   Migrator,
 } from "./migrations/runner.js";
+export { isoString } from "./repository/iso-string.js";
 export type {
   Condition,
   Deleted,

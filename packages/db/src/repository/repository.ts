@@ -22,6 +22,7 @@ import type { AnyTable, InsertOf, RowOf } from "../schema/table.js";
 import { validationSchemas } from "../schema/validation.js";
 import { searchExpression, searchInfoOf, searchParts, searchTerms } from "../search/text-search.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
+import { isoString } from "./iso-string.js";
 import { allOf, buildAll, compileWhere, type Deferred, placeholder, type Where, type WhereContext } from "./where.js";
 
 export type { Condition, Where } from "./where.js";
@@ -1292,8 +1293,13 @@ function quote(identifier: string): string {
 }
 
 /** A value as its column stores it; null stays null. */
-const encode = (column: Column, value: unknown) =>
-  value === null || value === undefined ? null : column.mapToDriverValue(value);
+const encode = (column: Column, value: unknown) => {
+  if (value === null || value === undefined) return null;
+  // Drizzle sends a PostgreSQL timestamp as `toISOString()`; `isoString` writes the same text for a
+  // quarter of the cost (a 100-row insert has 200 of them). An invalid date still throws as before.
+  if (value instanceof Date && column.columnType === "PgTimestamp") return isoString(value) ?? value.toISOString();
+  return column.mapToDriverValue(value);
+};
 
 /**
  * The values of an insert's rows (all with the same `keys`, in table order), bound by position: a
