@@ -422,24 +422,31 @@ export class Repository<T extends AnyTable> {
     const info = this.definition.info;
     const values: Values = {};
     const shape: string[] = ["update", String(options.expectedVersion !== undefined)];
-    const set: Record<string, SQL> = {};
+    // Values are bound now, the SET and WHERE made only when the statement is first built.
+    const keys: string[] = [];
     for (const [k, v] of Object.entries(changes)) {
       if (v === undefined || this.info.keyColumns.includes(k) || k === "createdAt" || k === "version") continue;
-      const column = this.columnOf(k);
-      set[k] = this.bind(values, column, v, `s_${k}`);
+      values[`s_${k}`] = encode(this.columnOf(k), v);
+      keys.push(k);
       shape.push(k);
     }
-    if (info.timestamps.updatedAt)
-      set.updatedAt = this.bind(values, this.columnOf("updatedAt"), new Date(), "s_updatedAt");
-    if (info.versioned) set.version = sql`${this.columnOf("version")} + 1`;
-    if (Object.keys(set).length === 0) return this.get(key);
+    const touch = info.timestamps.updatedAt;
+    if (touch) values.s_updatedAt = encode(this.columnOf("updatedAt"), new Date());
+    if (keys.length === 0 && !touch && !info.versioned) return this.get(key);
+    const set = () => {
+      const set: Record<string, SQL> = {};
+      for (const k of keys) set[k] = placeholder(`s_${k}`);
+      if (touch) set.updatedAt = placeholder("s_updatedAt");
+      if (info.versioned) set.version = sql`${this.columnOf("version")} + 1`;
+      return set;
+    };
 
     const conditions = [this.keyCondition(key, values, shape)];
-    if (info.softDelete) conditions.push(isNull(this.columnOf("deletedAt")));
+    if (info.softDelete) conditions.push(() => isNull(this.columnOf("deletedAt")));
     if (options.expectedVersion !== undefined) conditions.push(this.versionIs(options.expectedVersion, values));
     const row = await this.execute<Row<T>>(
       shape.join("|"),
-      (db) => db.update(this.table).set(set).where(allOf(conditions)).returning(),
+      (db) => db.update(this.table).set(set()).where(buildAll(conditions)).returning(),
       values,
       "get",
       true,
@@ -462,14 +469,17 @@ export class Repository<T extends AnyTable> {
     const values: Values = { by };
     const shape = ["increment", column];
     const conditions = [this.keyCondition(key, values, shape)];
-    if (this.definition.info.softDelete) conditions.push(isNull(this.columnOf("deletedAt")));
+    if (this.definition.info.softDelete) conditions.push(() => isNull(this.columnOf("deletedAt")));
     const target = this.columnOf(column);
-    const set: Record<string, SQL> = { [column]: sql`${target} + ${sql.placeholder("by")}` };
-    // Drizzle fills `$onUpdate` columns in any update that leaves them out: keep updatedAt as it is.
-    if (this.definition.info.timestamps.updatedAt) set.updatedAt = sql`${this.columnOf("updatedAt")}`;
+    const set = () => {
+      const set: Record<string, SQL> = { [column]: sql`${target} + ${placeholder("by")}` };
+      // Drizzle fills `$onUpdate` columns in any update that leaves them out: keep updatedAt as it is.
+      if (this.definition.info.timestamps.updatedAt) set.updatedAt = sql`${this.columnOf("updatedAt")}`;
+      return set;
+    };
     const row = await this.execute<Values>(
       shape.join("|"),
-      (db) => db.update(this.table).set(set).where(allOf(conditions)).returning({ value: target }),
+      (db) => db.update(this.table).set(set()).where(buildAll(conditions)).returning({ value: target }),
       values,
       "get",
     );
@@ -521,13 +531,17 @@ export class Repository<T extends AnyTable> {
     const values: Values = {};
     const shape = ["softDelete", String(options.expectedVersion !== undefined)];
     const deletedAt = this.columnOf("deletedAt");
-    const set: Record<string, SQL> = { deletedAt: this.bind(values, deletedAt, new Date(), "s_deletedAt") };
-    if (this.definition.info.versioned) set.version = sql`${this.columnOf("version")} + 1`;
-    const conditions = [this.keyCondition(key, values, shape), isNull(deletedAt)];
+    values.s_deletedAt = encode(deletedAt, new Date());
+    const set = () => {
+      const set: Record<string, SQL> = { deletedAt: placeholder("s_deletedAt") };
+      if (this.definition.info.versioned) set.version = sql`${this.columnOf("version")} + 1`;
+      return set;
+    };
+    const conditions = [this.keyCondition(key, values, shape), () => isNull(deletedAt)];
     if (options.expectedVersion !== undefined) conditions.push(this.versionIs(options.expectedVersion, values));
     const row = await this.execute(
       shape.join("|"),
-      (db) => db.update(this.table).set(set).where(allOf(conditions)).returning(this.keySelection()),
+      (db) => db.update(this.table).set(set()).where(buildAll(conditions)).returning(this.keySelection()),
       values,
       "get",
     );
@@ -542,7 +556,7 @@ export class Repository<T extends AnyTable> {
     if (options.expectedVersion !== undefined) conditions.push(this.versionIs(options.expectedVersion, values));
     const row = await this.execute(
       shape.join("|"),
-      (db) => db.delete(this.table).where(allOf(conditions)).returning(this.keySelection()),
+      (db) => db.delete(this.table).where(buildAll(conditions)).returning(this.keySelection()),
       values,
       "get",
     );
@@ -555,14 +569,18 @@ export class Repository<T extends AnyTable> {
     const values: Values = {};
     const shape = ["restore"];
     const deletedAt = this.columnOf("deletedAt");
-    const set: Record<string, SQL> = { deletedAt: sql`null` };
-    if (this.definition.info.timestamps.updatedAt)
-      set.updatedAt = this.bind(values, this.columnOf("updatedAt"), new Date(), "s_updatedAt");
-    if (this.definition.info.versioned) set.version = sql`${this.columnOf("version")} + 1`;
-    const condition = allOf([this.keyCondition(key, values, shape), isNotNull(deletedAt)]);
+    const { timestamps, versioned } = this.definition.info;
+    if (timestamps.updatedAt) values.s_updatedAt = encode(this.columnOf("updatedAt"), new Date());
+    const set = () => {
+      const set: Record<string, SQL> = { deletedAt: sql`null` };
+      if (timestamps.updatedAt) set.updatedAt = placeholder("s_updatedAt");
+      if (versioned) set.version = sql`${this.columnOf("version")} + 1`;
+      return set;
+    };
+    const conditions = [this.keyCondition(key, values, shape), () => isNotNull(deletedAt)];
     const row = await this.execute<Row<T>>(
       shape.join("|"),
-      (db) => db.update(this.table).set(set).where(condition).returning(),
+      (db) => db.update(this.table).set(set()).where(buildAll(conditions)).returning(),
       values,
       "get",
       true,
@@ -695,15 +713,6 @@ export class Repository<T extends AnyTable> {
       names[key] = name;
     }
     return names;
-  }
-
-  /**
-   * Registers a value for a placeholder, encoded by the column. The placeholder is wrapped in SQL so
-   * Drizzle passes our encoded value through untouched (it would encode `null` otherwise).
-   */
-  private bind(bound: Values, column: Column, value: unknown, name: string): SQL {
-    bound[name] = encode(column, value);
-    return placeholder(name);
   }
 
   private whereContext(bound: Values): WhereContext {
@@ -1253,15 +1262,16 @@ export class Repository<T extends AnyTable> {
   }
 
   /** The condition on the key for a write, its values registered in `bound` (see `keyValues`). */
-  private keyCondition(key: Key<T>, bound: Values, shape: string[]): SQL {
+  private keyCondition(key: Key<T>, bound: Values, shape: string[]): Deferred {
     Object.assign(bound, this.keyValues(key));
     shape.push("key");
-    return this.keyMatch("include") as SQL;
+    return () => this.keyMatch("include") as SQL;
   }
 
-  private versionIs(expected: number, bound: Values): SQL {
+  private versionIs(expected: number, bound: Values): Deferred {
     const version = this.columnOf("version");
-    return eq(version, this.bind(bound, version, expected, "v"));
+    bound.v = encode(version, expected);
+    return () => eq(version, placeholder("v"));
   }
 
   private keySelection(): Record<string, PgColumn> {

@@ -69,7 +69,10 @@ function isCondition(value: unknown): value is Condition<unknown> {
  */
 export type Deferred = () => SQL;
 
-/** The placeholder bound under `name`. */
+/**
+ * The placeholder bound under `name`, its value already encoded by its column. It is wrapped in SQL
+ * so Drizzle passes the value through untouched (it would encode `null` otherwise).
+ */
 export const placeholder = (name: string): SQL => sql`${sql.placeholder(name)}`;
 
 /**
