@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import { PGlite, types } from "@electric-sql/pglite";
 import BetterSqlite3 from "better-sqlite3";
 import { drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
 import { withReplicas } from "drizzle-orm/pg-core";
@@ -25,6 +25,18 @@ export interface OpenOptions {
   /** SQLite: how long to wait for another process's write lock, in ms (default 5000). */
   busyTimeoutMs?: number;
 }
+
+/**
+ * PGlite reads these types as text, as Drizzle has them read (it passes the same parsers with each of
+ * its queries) to convert them by their columns. Set on the instance, they also serve the
+ * repository's own queries, which pass none; the raw client (`db.drizzle.$client`) reads them so too.
+ */
+const PGLITE_TEXT_PARSERS = Object.fromEntries(
+  [types.TIMESTAMP, types.TIMESTAMPTZ, types.INTERVAL, types.DATE, 1231, 1115, 1185, 1187, 1182].map((type) => [
+    type,
+    (value: string) => value,
+  ]),
+);
 
 /** An open database: the root session, plus what is needed to close it. */
 export class Database extends Session {
@@ -139,7 +151,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       let client: PGlite;
       try {
         if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
-        client = new PGlite(target.dataDir);
+        client = new PGlite(target.dataDir, { parsers: PGLITE_TEXT_PARSERS });
         await client.waitReady;
       } catch (error) {
         throw new DatabaseUnavailableError({

@@ -156,6 +156,10 @@ interface PostgresClient {
     options: { prepare: boolean },
   ): PromiseLike<unknown> & { values(): Promise<unknown[][]> };
 }
+/** The part of a PGlite client (the database or a transaction) the repository calls. */
+interface PgliteClient {
+  query(text: string, params: unknown[], options: { rowMode: "array" }): Promise<{ rows: unknown[][] }>;
+}
 /** A statement's SQL and parameters, to run on whichever connection the session holds. */
 interface TextStatement {
   text: string;
@@ -954,7 +958,7 @@ export class Repository<T extends AnyTable> {
         return prepared[mode](named(values)) as R;
       },
       async () => {
-        if (wholeRows && session.shared.driver === "postgres-js") {
+        if (wholeRows && session.shared.driver !== "better-sqlite3") {
           const extras = wholeRows === true ? [] : wholeRows;
           const rows = await this.postgresRows(key, build, values, mode, extras, cache);
           if (rows !== NOT_TAKEN) return rows as R;
@@ -1197,10 +1201,13 @@ export class Repository<T extends AnyTable> {
   }
 
   /**
-   * postgres-js statements that return whole rows run on the session's own client (the pool, or the
-   * transaction's connection), prepared by postgres-js per connection and decoded by the table's
-   * columns. Drizzle builds the SQL once per shape; unlike a Drizzle prepared query, the text serves
-   * inside transactions too. Reads meant for replicas go the Drizzle way, which routes them.
+   * PostgreSQL statements that return whole rows run on the session's own client (the postgres-js
+   * pool or PGlite, or the transaction's connection), as arrays decoded by the table's columns; on
+   * postgres-js they are prepared per connection. Drizzle builds the SQL once per shape; unlike a
+   * Drizzle prepared query, the text serves inside transactions too. On PGlite, Drizzle's queries pass
+   * their type parsers with every query, which PGlite merges with its own each time (200 µs a query);
+   * the database is opened with those parsers instead (see openDatabase), and these queries pass none.
+   * Reads meant for replicas go the Drizzle way, which routes them.
    */
   private async postgresRows(
     key: string,
@@ -1223,14 +1230,23 @@ export class Repository<T extends AnyTable> {
       statement = { text, params, select: /^\s*select\b/i.test(text) };
       if (cache) remember(statements, textKey, statement);
     }
-    const client = drizzle.session?.client as PostgresClient | undefined;
+    const client = drizzle.session?.client as PostgresClient | PgliteClient | undefined;
     if (!client || (statement.select && drizzle.$replicas && !session.inTransaction)) return NOT_TAKEN;
-    const query = client.unsafe(statement.text, argsOf(statement, values), { prepare: cache });
-    if (mode === "run") {
-      await query;
-      return undefined;
+    let raw: unknown[][];
+    if (session.shared.driver === "pglite") {
+      const result = await (client as PgliteClient).query(statement.text, argsOf(statement, values), {
+        rowMode: "array",
+      });
+      if (mode === "run") return undefined;
+      raw = result.rows;
+    } else {
+      const query = (client as PostgresClient).unsafe(statement.text, argsOf(statement, values), { prepare: cache });
+      if (mode === "run") {
+        await query;
+        return undefined;
+      }
+      raw = await query.values();
     }
-    const raw = (await query.values()) as unknown[][];
     const rows = raw.map((r) => this.decode(r, extras));
     return mode === "get" ? rows[0] : rows;
   }
