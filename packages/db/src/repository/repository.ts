@@ -958,7 +958,7 @@ export class Repository<T extends AnyTable> {
         return prepared[mode](named(values)) as R;
       },
       async () => {
-        if (wholeRows && session.shared.driver !== "better-sqlite3") {
+        if (wholeRows) {
           const extras = wholeRows === true ? [] : wholeRows;
           const rows = await this.postgresRows(key, build, values, mode, extras, cache);
           if (rows !== NOT_TAKEN) return rows as R;
@@ -1125,7 +1125,7 @@ export class Repository<T extends AnyTable> {
       if (this.info.uuidKeys.has(column.name) && (typeof value !== "string" || !UUID.test(value))) {
         throw new ValidationError([{ path: [name], message: "must be a UUID" }]);
       }
-      values[keyPlaceholder(i)] = column.mapToDriverValue(value);
+      values[keyPlaceholder(i)] = encode(column, value);
     }
     return values;
   }
