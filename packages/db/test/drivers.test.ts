@@ -1,9 +1,17 @@
-import { ConfigurationError, Migrator, openDatabase, parseDatabaseUrl, redactUrl } from "@groundwork/db";
+import type { PGlite } from "@electric-sql/pglite";
+import {
+  ConfigurationError,
+  Migrator,
+  openDatabase,
+  parseDatabaseUrl,
+  redactUrl,
+  UniqueViolationError,
+} from "@groundwork/db";
 import { type TestDatabase, testDialects } from "@groundwork/db/testing";
 import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fixtureMigrations } from "./fixtures/database.js";
-import { fixtureTables, owners } from "./fixtures/schema.js";
+import { fixtureTables, items, owners } from "./fixtures/schema.js";
 
 describe("DATABASE_URL", () => {
   it("picks the driver from the URL", () => {
@@ -69,6 +77,52 @@ describe("drivers", () => {
     } finally {
       await db.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // PGlite runs the repository's whole-row statements on its client directly, with the type parsers
+  // it was opened with; the shared dialect tests use a PostgreSQL server where there is one.
+  it("reads and writes through the repository on PGlite as on any PostgreSQL", async () => {
+    const db = await openDatabase({ url: "pglite://memory", tables: fixtureTables });
+    try {
+      await new Migrator(db, await fixtureMigrations("postgres")).up();
+      const owner = await db.repo(owners).create({ name: "Ada", email: "ada@example.com" });
+      expect(owner.createdAt).toBeInstanceOf(Date);
+      const dueAt = new Date("2031-02-03T04:05:06.789Z");
+      const item = await db.repo(items).create({
+        ownerId: owner.id,
+        title: "First",
+        data: { tags: ["a"], nested: { n: 1 } },
+        big: 9_007_199_254_740_991,
+        score: 0.5,
+        dueAt,
+      });
+      expect(await db.repo(items).get(item.id)).toEqual(item);
+      expect(item).toMatchObject({ dueAt, data: { tags: ["a"], nested: { n: 1 } }, big: 9_007_199_254_740_991 });
+      const updated = await db.repo(items).update(item.id, { title: "Renamed" }, { expectedVersion: 1 });
+      expect(updated).toMatchObject({ title: "Renamed", version: 2, dueAt });
+
+      // A row sent without waiting commits with its transaction, or fails it and nothing is kept.
+      await db.transaction(async (tx) => {
+        tx.repo(items).createPipelined({ ownerId: owner.id, title: "Second" });
+      });
+      const failed = await db
+        .transaction(async (tx) => {
+          await tx.repo(items).create({ ownerId: owner.id, title: "Third" });
+          tx.repo(items).createPipelined({ ownerId: owner.id, title: "Second" });
+        })
+        .catch((e) => e);
+      expect(failed).toBeInstanceOf(UniqueViolationError);
+      const page = await db.repo(items).list({ where: { ownerId: owner.id }, sort: "title", limit: 1 });
+      const next = await db.repo(items).list({ where: { ownerId: owner.id }, sort: "title", cursor: page.nextCursor });
+      expect([...page.data, ...next.data].map((i) => i.title)).toEqual(["Renamed", "Second"]);
+
+      // The client reads timestamps as text, as Drizzle's own queries have it read them.
+      const client = (db.drizzle as unknown as { $client: PGlite }).$client;
+      const { rows } = await client.query<{ due: unknown }>("select due_at as due from items where id = $1", [item.id]);
+      expect(rows[0]?.due).toBe("2031-02-03 04:05:06.789+00");
+    } finally {
+      await db.close();
     }
   });
 

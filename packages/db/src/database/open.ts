@@ -30,6 +30,8 @@ export interface OpenOptions {
  * PGlite reads these types as text, as Drizzle has them read (it passes the same parsers with each of
  * its queries) to convert them by their columns. Set on the instance, they also serve the
  * repository's own queries, which pass none; the raw client (`db.drizzle.$client`) reads them so too.
+ * They are set once the instance is ready: PGlite 0.5 drops the `parsers` given to its constructor
+ * when it starts.
  */
 const PGLITE_TEXT_PARSERS = Object.fromEntries(
   [types.TIMESTAMP, types.TIMESTAMPTZ, types.INTERVAL, types.DATE, 1231, 1115, 1185, 1187, 1182].map((type) => [
@@ -151,8 +153,9 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       let client: PGlite;
       try {
         if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
-        client = new PGlite(target.dataDir, { parsers: PGLITE_TEXT_PARSERS });
+        client = new PGlite(target.dataDir);
         await client.waitReady;
+        Object.assign(client.parsers, PGLITE_TEXT_PARSERS);
       } catch (error) {
         throw new DatabaseUnavailableError({
           cause: new Error(`cannot open PGlite database ${target.dataDir ?? "in memory"}: ${(error as Error).message}`),
