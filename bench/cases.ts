@@ -6,7 +6,7 @@ import type { PgDatabase } from "drizzle-orm/pg-core";
 import { jsonArrayFrom as pgJsonArrayFrom } from "kysely/helpers/postgres";
 import { jsonArrayFrom as sqliteJsonArrayFrom } from "kysely/helpers/sqlite";
 import { uuidv7 } from "uuidv7";
-import { formatTime, measureAll, QUICK, type Row, type Timing } from "./harness.js";
+import { formatTime, measureAll, middleHalf, QUICK, type Row, roundRatios, type Timing } from "./harness.js";
 import type { Target } from "./targets.js";
 
 export const ROW_NAMES = {
@@ -520,6 +520,7 @@ export function toRow(r: CaseResult): Row {
     layer: formatTime(r.layer.nsPerOp),
     raw: formatTime(r.raw.nsPerOp),
     ratio: `${ratio.toFixed(2)}×`,
+    spread: middleHalf(roundRatios(r.layer, r.raw), (x) => `${x.toFixed(2)}×`),
     drizzle: peer(r.drizzle),
     kysely: peer(r.kysely),
     target: `≤ ${r.target}×`,

@@ -5,12 +5,16 @@ export const QUICK = process.env.BENCH_QUICK === "1";
 export interface Timing {
   /** Median nanoseconds per operation over the samples. */
   nsPerOp: number;
-  samples: number;
+  /** Nanoseconds per operation of each sample, in the order taken (sample i of every function in round i). */
+  perSample: number[];
   opsPerSample: number;
 }
 
 const SAMPLE_MS = 40;
-const SAMPLES = 9;
+// On a 2-core virtual machine a median of 9 samples moved more from run to run than the targets'
+// margins (a PostgreSQL get: 0.98–1.28× raw over eighteen runs); 31 narrow that, for a bench of
+// about 100 s.
+const SAMPLES = 31;
 
 async function runOps(fn: () => unknown, ops: number): Promise<number> {
   const start = process.hrtime.bigint();
@@ -34,9 +38,10 @@ async function calibrate(fn: () => unknown, maxOps: number): Promise<number> {
 
 /**
  * Measures each function (awaited on every call, sync or not). After a warm-up that calibrates the
- * ops per sample (~SAMPLE_MS each), the samples of all functions are interleaved (a, b, c, a, b, c, …)
- * so drift (GC, WAL checkpoints, the server's background work) hits all of them alike; each result is
- * the median ns/op of its samples. Under BENCH_QUICK each function runs a handful of ops once.
+ * ops per sample (~SAMPLE_MS each), the samples of all functions are interleaved in rotating order
+ * (a, b, c, b, c, a, …) so drift (GC, WAL checkpoints, the server's background work) hits all of
+ * them alike; each result is the median ns/op of its samples, which are kept in `perSample`. Under
+ * BENCH_QUICK each function runs a handful of ops once.
  */
 export async function measureAll(
   fns: (() => unknown)[],
@@ -45,7 +50,10 @@ export async function measureAll(
   if (QUICK) {
     const ops = 3;
     const timings: Timing[] = [];
-    for (const fn of fns) timings.push({ nsPerOp: (await runOps(fn, ops)) / ops, samples: 1, opsPerSample: ops });
+    for (const fn of fns) {
+      const nsPerOp = (await runOps(fn, ops)) / ops;
+      timings.push({ nsPerOp, perSample: [nsPerOp], opsPerSample: ops });
+    }
     return timings;
   }
   const maxOps = options.maxOpsPerSample ?? 1e6;
@@ -53,12 +61,39 @@ export async function measureAll(
   for (const fn of fns) ops.push(await calibrate(fn, maxOps));
   const samples: number[][] = fns.map(() => []);
   for (let s = 0; s < SAMPLES; s++) {
-    for (const [i, fn] of fns.entries()) {
+    // Each round starts one function later (a b c, b c a, c a b, …), so none always follows the same
+    // one: what a function leaves behind (garbage to collect, server work) falls on all the others.
+    for (let j = 0; j < fns.length; j++) {
+      const i = (s + j) % fns.length;
       const n = ops[i] ?? 1;
-      samples[i]?.push((await runOps(fn, n)) / n);
+      samples[i]?.push((await runOps(fns[i] as () => unknown, n)) / n);
     }
   }
-  return fns.map((_, i) => ({ nsPerOp: median(samples[i] ?? []), samples: SAMPLES, opsPerSample: ops[i] ?? 1 }));
+  return fns.map((_, i) => ({
+    nsPerOp: median(samples[i] ?? []),
+    perSample: samples[i] ?? [],
+    opsPerSample: ops[i] ?? 1,
+  }));
+}
+
+/** `a ÷ b` round by round: sample i of each, taken side by side. */
+export function roundRatios(a: Timing, b: Timing): number[] {
+  return a.perSample.map((ns, i) => ns / (b.perSample[i] ?? Number.NaN));
+}
+
+/** The middle half (first to third quartile) of per-round ratios, as "low–high": how far they moved within the run. */
+export function middleHalf(ratios: number[], format: (ratio: number) => string): string {
+  const finite = ratios.filter(Number.isFinite);
+  if (finite.length < 4) return "—";
+  return `${format(quantile(finite, 0.25))}–${format(quantile(finite, 0.75))}`;
+}
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const at = (sorted.length - 1) * q;
+  const low = Math.floor(at);
+  const high = Math.ceil(at);
+  return (sorted[low] ?? 0) + ((sorted[high] ?? 0) - (sorted[low] ?? 0)) * (at - low);
 }
 
 export function median(values: number[]): number {
@@ -78,6 +113,7 @@ export interface Row {
   layer: string;
   raw: string;
   ratio: string;
+  spread: string;
   drizzle: string;
   kysely: string;
   target: string;
@@ -90,6 +126,7 @@ export function printTable(title: string, rows: Row[]): void {
     layer: "layer",
     raw: "raw",
     ratio: "ratio",
+    spread: "middle half",
     drizzle: "drizzle",
     kysely: "kysely",
     target: "target",

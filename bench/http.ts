@@ -7,7 +7,7 @@ import { serve } from "@hono/node-server";
 import type BetterSqlite3 from "better-sqlite3";
 import { Hono } from "hono";
 import pino from "pino";
-import { QUICK } from "./harness.js";
+import { median, QUICK } from "./harness.js";
 
 export interface LoadResult {
   /** Average requests per second. */
@@ -35,16 +35,14 @@ export interface HttpResult {
   raw: LoadResult;
   /** The median over the rounds of the layer's req/s ÷ the bare route's in the same round. */
   share: number;
+  /** Each round's share, in order. */
+  shares: number[];
   rounds: number;
 }
 
-const ROUNDS = QUICK ? 1 : 5;
+const ROUNDS = QUICK ? 1 : 9;
 const ROUND_SECONDS = QUICK ? 1 : 2;
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-};
 const medianLoad = (results: LoadResult[]): LoadResult => ({
   requests: median(results.map((r) => r.requests)),
   p99: median(results.map((r) => r.p99)),
@@ -103,10 +101,12 @@ export async function runHttp(db: Database, client: BetterSqlite3.Database): Pro
     }
     const failed = layers.find((l) => l.non2xx > 0 || l.errors > 0);
     if (failed) throw new Error(`the API answered ${failed.non2xx} non-2xx, ${failed.errors} errors`);
+    const shares = layers.map((l, i) => l.requests / (raws[i] as LoadResult).requests);
     return {
       layer: medianLoad(layers),
       raw: medianLoad(raws),
-      share: median(layers.map((l, i) => l.requests / (raws[i] as LoadResult).requests)),
+      share: median(shares),
+      shares,
       rounds: ROUNDS,
     };
   } finally {

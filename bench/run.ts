@@ -4,7 +4,7 @@
  */
 import os from "node:os";
 import { type CaseResult, ROW_NAMES, runCases, toRow } from "./cases.js";
-import { printTable, QUICK, type Row } from "./harness.js";
+import { middleHalf, printTable, QUICK, type Row } from "./harness.js";
 import { runHttp } from "./http.js";
 import { pgliteTarget, postgresTarget, sqliteTarget, type Target } from "./targets.js";
 
@@ -34,6 +34,7 @@ async function main() {
       layer: `${Math.round(http.layer.requests)} req/s, p99 ${http.layer.p99} ms`,
       raw: `${Math.round(http.raw.requests)} req/s, p99 ${http.raw.p99} ms`,
       ratio: `${(share * 100).toFixed(0)}%`,
+      spread: middleHalf(http.shares, (x) => `${(x * 100).toFixed(0)}%`),
       drizzle: "—",
       kysely: "—",
       target: "≥ 50%",
