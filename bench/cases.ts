@@ -402,8 +402,8 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
           )
           .orderBy(asc(T.createdAt), asc(T.id))
           .limit(51),
-      kysely: () => {
-        return kysely
+      kysely: () =>
+        kysely
           .selectFrom("tickets")
           .selectAll()
           .where("project_id", "=", readProject.id)
@@ -414,8 +414,7 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
           .orderBy("created_at")
           .orderBy("id")
           .limit(51)
-          .execute();
-      },
+          .execute(),
     },
     {
       name: "insert",

@@ -7,7 +7,6 @@ export interface Timing {
   nsPerOp: number;
   /** Nanoseconds per operation of each sample, in the order taken (sample i of every function in round i). */
   perSample: number[];
-  opsPerSample: number;
 }
 
 const SAMPLE_MS = 40;
@@ -52,7 +51,7 @@ export async function measureAll(
     const timings: Timing[] = [];
     for (const fn of fns) {
       const nsPerOp = (await runOps(fn, ops)) / ops;
-      timings.push({ nsPerOp, perSample: [nsPerOp], opsPerSample: ops });
+      timings.push({ nsPerOp, perSample: [nsPerOp] });
     }
     return timings;
   }
@@ -72,7 +71,6 @@ export async function measureAll(
   return fns.map((_, i) => ({
     nsPerOp: median(samples[i] ?? []),
     perSample: samples[i] ?? [],
-    opsPerSample: ops[i] ?? 1,
   }));
 }
 
@@ -96,11 +94,7 @@ function quantile(values: number[], q: number): number {
   return (sorted[low] ?? 0) + ((sorted[high] ?? 0) - (sorted[low] ?? 0)) * (at - low);
 }
 
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
+export const median = (values: number[]): number => quantile(values, 0.5);
 
 export function formatTime(ns: number): string {
   if (ns >= 1e6) return `${(ns / 1e6).toFixed(2)} ms`;

@@ -37,7 +37,6 @@ export interface HttpResult {
   share: number;
   /** Each round's share, in order. */
   shares: number[];
-  rounds: number;
 }
 
 const ROUNDS = QUICK ? 1 : 9;
@@ -107,7 +106,6 @@ export async function runHttp(db: Database, client: BetterSqlite3.Database): Pro
       raw: medianLoad(raws),
       share: median(shares),
       shares,
-      rounds: ROUNDS,
     };
   } finally {
     await server.close();
