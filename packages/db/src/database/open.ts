@@ -26,16 +26,18 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
 }
 
+/** Array types that PGlite's `types` does not name, by their PostgreSQL type numbers (`pg_type.oid`). */
+const ARRAY_TYPES = { numeric: 1231, timestamp: 1115, timestamptz: 1185, interval: 1187, date: 1182 };
+
 /**
  * PGlite reads these types as text, as Drizzle has them read (it passes the same parsers with each of
- * its queries) to convert them by their columns: timestamp, timestamptz, interval and date, and the
- * arrays of numeric (1231), timestamp (1115), timestamptz (1185), interval (1187) and date (1182). Set on the instance, they also serve the
+ * its queries) to convert them by their columns. Set on the instance, they also serve the
  * repository's own queries, which pass none; the raw client (`db.drizzle.$client`) reads them so too.
  * They are set once the instance is ready: PGlite 0.5 drops the `parsers` given to its constructor
  * when it starts.
  */
 const PGLITE_TEXT_PARSERS = Object.fromEntries(
-  [types.TIMESTAMP, types.TIMESTAMPTZ, types.INTERVAL, types.DATE, 1231, 1115, 1185, 1187, 1182].map((type) => [
+  [types.TIMESTAMP, types.TIMESTAMPTZ, types.INTERVAL, types.DATE, ...Object.values(ARRAY_TYPES)].map((type) => [
     type,
     (value: string) => value,
   ]),
