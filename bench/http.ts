@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { Worker } from "node:worker_threads";
 import { startServer } from "@groundwork/api";
@@ -29,6 +30,58 @@ function load(url: string, headers: Record<string, string>, duration: number): P
   });
 }
 
+// Linux reports thread CPU time in clock ticks of 1/100 s (USER_HZ).
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * CPU time (user + system) of this process's main thread in µs, where Linux tells it: the servers run
+ * on that thread, autocannon on a worker's.
+ */
+function mainThreadCpu(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+interface MeasuredLoad extends LoadResult {
+  /** The servers' CPU time per request in µs, where the platform tells it. */
+  cpu?: number;
+}
+
+async function measuredLoad(url: string, headers: Record<string, string>, duration: number): Promise<MeasuredLoad> {
+  const before = mainThreadCpu();
+  const result = await load(url, headers, duration);
+  const after = mainThreadCpu();
+  return before === undefined || after === undefined ? result : { ...result, cpu: (after - before) / result.total };
+}
+
+/** µs of plain JavaScript that the bare route's variants add to each request. */
+const ADDED_WORK_MICROS = [25, 50];
+
+let sink = 0;
+/** A loop the compiler cannot drop; its cost per iteration is calibrated by `iterationsPerMicrosecond`. */
+function work(iterations: number): void {
+  let x = sink;
+  for (let i = 0; i < iterations; i++) x = (Math.imul(x, 31) + i) | 0;
+  sink = x;
+}
+
+function iterationsPerMicrosecond(): number {
+  const iterations = QUICK ? 1e5 : 5e6;
+  work(iterations);
+  let fastest = Number.POSITIVE_INFINITY;
+  for (let k = 0; k < 3; k++) {
+    const start = process.hrtime.bigint();
+    work(iterations);
+    fastest = Math.min(fastest, Number(process.hrtime.bigint() - start));
+  }
+  return iterations / (fastest / 1000);
+}
+
 export interface HttpResult {
   /** Median req/s and p99 over the rounds. */
   layer: LoadResult;
@@ -37,6 +90,13 @@ export interface HttpResult {
   share: number;
   /** Each round's share, in order. */
   shares: number[];
+  /** The servers' median CPU time per request in µs (API and bare route), where the platform tells it. */
+  cpu?: { layer: number; raw: number };
+  /**
+   * The bare route doing `micros` µs more JavaScript per request: the median share of the bare route's
+   * req/s and CPU time per request. How much added work the share tolerates on this machine.
+   */
+  addedWork: { micros: number; share: number; cpu?: number }[];
 }
 
 const ROUNDS = QUICK ? 1 : 9;
@@ -74,10 +134,25 @@ export async function runHttp(db: Database, client: BetterSqlite3.Database): Pro
     const row = stmt.get(c.req.param("id"));
     return row ? c.json(row) : c.notFound();
   });
-  const bare = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
-  });
+  // The bare route with work added, on a server of its own so the bare one stays as it is.
+  const workApp = new Hono();
+  const perMicrosecond = iterationsPerMicrosecond();
+  for (const micros of ADDED_WORK_MICROS) {
+    const iterations = Math.round(micros * perMicrosecond);
+    workApp.get(`/${micros}us/tickets/:id`, (c) => {
+      work(iterations);
+      const row = stmt.get(c.req.param("id"));
+      return row ? c.json(row) : c.notFound();
+    });
+  }
+  const listen = (fetch: Hono["fetch"]) =>
+    new Promise<ReturnType<typeof serve>>((resolve) => {
+      const s = serve({ fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
+    });
+  const bare = await listen(app.fetch);
+  const workServer = await listen(workApp.fetch);
   const barePort = (bare.address() as AddressInfo).port;
+  const workPort = (workServer.address() as AddressInfo).port;
 
   try {
     const layerUrl = `${server.url}/api/v1/tickets/${ticket.id}`;
@@ -85,33 +160,61 @@ export async function runHttp(db: Database, client: BetterSqlite3.Database): Pro
     const auth = { authorization: `Bearer ${session.accessToken}` };
     const check = await fetch(layerUrl, { headers: auth });
     if (check.status !== 200) throw new Error(`GET ${layerUrl} answered ${check.status}: ${await check.text()}`);
+    const workUrls = ADDED_WORK_MICROS.map((micros) => `http://127.0.0.1:${workPort}/${micros}us/tickets/${ticket.id}`);
     if (!QUICK) {
-      await load(layerUrl, auth, 1); // warm-up
-      await load(rawUrl, {}, 1);
+      // Warm-up.
+      await load(layerUrl, auth, 1);
+      for (const url of [rawUrl, ...workUrls]) await load(url, {}, 1);
     }
-    // Rounds alternate which server goes first, so drift on this machine hits both alike.
-    const layers: LoadResult[] = [];
-    const raws: LoadResult[] = [];
+    const targets = [
+      { url: layerUrl, headers: auth },
+      { url: rawUrl, headers: {} },
+      ...workUrls.map((url) => ({ url, headers: {} })),
+    ];
+    // Rounds alternate which of the API and the bare route goes first (they run back to back, so
+    // drift on this machine hits both alike); the routes with added work follow, also alternating.
+    const loads: MeasuredLoad[][] = targets.map(() => []);
     for (let round = 0; round < ROUNDS; round++) {
-      const loadLayer = async () => layers.push(await load(layerUrl, auth, ROUND_SECONDS));
-      const loadRaw = async () => raws.push(await load(rawUrl, {}, ROUND_SECONDS));
-      if (round % 2 === 0) await loadLayer().then(loadRaw);
-      else await loadRaw().then(loadLayer);
+      const pair = round % 2 === 0 ? [0, 1] : [1, 0];
+      const rest = workUrls.map((_, i) => 2 + i);
+      if (round % 2 === 1) rest.reverse();
+      for (const index of [...pair, ...rest]) {
+        const { url, headers } = targets[index] as (typeof targets)[number];
+        (loads[index] as MeasuredLoad[]).push(await measuredLoad(url, headers, ROUND_SECONDS));
+      }
     }
-    const failed = layers.find((l) => l.non2xx > 0 || l.errors > 0);
-    if (failed) throw new Error(`the API answered ${failed.non2xx} non-2xx, ${failed.errors} errors`);
-    const shares = layers.map((l, i) => l.requests / (raws[i] as LoadResult).requests);
+    const [layers, raws, ...worked] = loads as [MeasuredLoad[], MeasuredLoad[], ...MeasuredLoad[][]];
+    loads.forEach((results, i) => {
+      const failed = results.find((l) => l.non2xx > 0 || l.errors > 0);
+      if (failed) {
+        throw new Error(`${targets[i]?.url} answered ${failed.non2xx} non-2xx, ${failed.errors} errors`);
+      }
+    });
+    const sharesOf = (results: LoadResult[]) => results.map((l, i) => l.requests / (raws[i] as LoadResult).requests);
+    const cpuOf = (results: MeasuredLoad[]) =>
+      results.every((r) => r.cpu !== undefined) ? median(results.map((r) => r.cpu as number)) : undefined;
+    const shares = sharesOf(layers);
+    const layerCpu = cpuOf(layers);
+    const rawCpu = cpuOf(raws);
     return {
       layer: medianLoad(layers),
       raw: medianLoad(raws),
       share: median(shares),
       shares,
+      ...(layerCpu !== undefined && rawCpu !== undefined ? { cpu: { layer: layerCpu, raw: rawCpu } } : {}),
+      addedWork: ADDED_WORK_MICROS.map((micros, i) => {
+        const results = worked[i] as MeasuredLoad[];
+        const cpu = cpuOf(results);
+        return { micros, share: median(sharesOf(results)), ...(cpu !== undefined ? { cpu } : {}) };
+      }),
     };
   } finally {
     await server.close();
-    await new Promise<void>((resolve) => {
-      bare.close(() => resolve());
-      (bare as { closeIdleConnections?: () => void }).closeIdleConnections?.();
-    });
+    for (const s of [bare, workServer]) {
+      await new Promise<void>((resolve) => {
+        s.close(() => resolve());
+        (s as { closeIdleConnections?: () => void }).closeIdleConnections?.();
+      });
+    }
   }
 }

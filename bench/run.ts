@@ -40,6 +40,16 @@ async function main() {
       target: "≥ 50%",
       met: share >= 0.5 ? "yes" : "NO",
     });
+    if (http.cpu) {
+      console.log(
+        `  diagnostic (HTTP) the servers' CPU time a request (user + system, main thread): API ${http.cpu.layer.toFixed(1)} µs, bare route ${http.cpu.raw.toFixed(1)} µs`,
+      );
+    }
+    for (const { micros, share, cpu } of http.addedWork) {
+      console.log(
+        `  diagnostic (HTTP) the bare route with ${micros} µs more JavaScript a request: ${(share * 100).toFixed(0)}% of its req/s${cpu === undefined ? "" : `, ${cpu.toFixed(1)} µs of CPU a request`}`,
+      );
+    }
     printTable("SQLite (temp file, WAL)", rows);
   });
 
