@@ -6,7 +6,7 @@ import type { Database } from "@groundwork/db";
 import { projectService, type ServiceContext, teamService, tickets } from "@groundwork/domain";
 import { serve } from "@hono/node-server";
 import type BetterSqlite3 from "better-sqlite3";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import pino from "pino";
 import { median, QUICK } from "./harness.js";
 
@@ -56,7 +56,7 @@ async function measuredLoad(url: string, headers: Record<string, string>, durati
   const before = mainThreadCpu();
   const result = await load(url, headers, duration);
   const after = mainThreadCpu();
-  return before === undefined || after === undefined ? result : { ...result, cpu: (after - before) / result.total };
+  return { ...result, cpu: before === undefined || after === undefined ? undefined : (after - before) / result.total };
 }
 
 /** µs of plain JavaScript that the bare route's variants add to each request. */
@@ -130,10 +130,11 @@ export async function runHttp(db: Database, client: BetterSqlite3.Database): Pro
 
   const app = new Hono();
   const stmt = client.prepare("select * from tickets where id = ? and deleted_at is null");
-  app.get("/tickets/:id", (c) => {
+  const answerTicket = (c: Context) => {
     const row = stmt.get(c.req.param("id"));
     return row ? c.json(row) : c.notFound();
-  });
+  };
+  app.get("/tickets/:id", answerTicket);
   // The bare route with work added, on a server of its own so the bare one stays as it is.
   const workApp = new Hono();
   const perMicrosecond = iterationsPerMicrosecond();
@@ -141,8 +142,7 @@ export async function runHttp(db: Database, client: BetterSqlite3.Database): Pro
     const iterations = Math.round(micros * perMicrosecond);
     workApp.get(`/${micros}us/tickets/:id`, (c) => {
       work(iterations);
-      const row = stmt.get(c.req.param("id"));
-      return row ? c.json(row) : c.notFound();
+      return answerTicket(c);
     });
   }
   const listen = (fetch: Hono["fetch"]) =>
@@ -201,11 +201,10 @@ export async function runHttp(db: Database, client: BetterSqlite3.Database): Pro
       raw: medianLoad(raws),
       share: median(shares),
       shares,
-      ...(layerCpu !== undefined && rawCpu !== undefined ? { cpu: { layer: layerCpu, raw: rawCpu } } : {}),
+      cpu: layerCpu === undefined || rawCpu === undefined ? undefined : { layer: layerCpu, raw: rawCpu },
       addedWork: ADDED_WORK_MICROS.map((micros, i) => {
         const results = worked[i] as MeasuredLoad[];
-        const cpu = cpuOf(results);
-        return { micros, share: median(sharesOf(results)), ...(cpu !== undefined ? { cpu } : {}) };
+        return { micros, share: median(sharesOf(results)), cpu: cpuOf(results) };
       }),
     };
   } finally {
