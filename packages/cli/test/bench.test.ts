@@ -39,5 +39,8 @@ it("groundwork bench --quick runs every row once", async () => {
   });
   expect(code, output).toBe(0);
   for (const row of ROWS) expect(output).toContain(row);
+  // The HTTP row's diagnostics: the bare route with work added, loaded like the API.
+  expect(output).toMatch(/diagnostic \(HTTP\) the bare route with 25 µs more JavaScript a request: \d+% of its req\/s/);
+  expect(output).toMatch(/diagnostic \(HTTP\) the bare route with 50 µs more JavaScript a request: \d+% of its req\/s/);
   expect(output).toContain(target && target !== "pglite" ? "PostgreSQL (postgres-js)" : "PGlite");
 }, 120_000);
