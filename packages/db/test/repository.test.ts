@@ -425,6 +425,25 @@ describe.each(testDialects())("repository on $name", (dialect) => {
       .catch((e) => e);
     expect(invalid).toBeInstanceOf(ValidationError);
     expect((invalid as ValidationError).issues[0]?.path).toEqual([1, "title"]);
+
+    // Rows that bind different columns, interleaved, go in one statement per set of columns and
+    // come back in input order, each with its own values and the defaults of what it left out.
+    const mixed = await itemRepo.createMany([
+      { ownerId: owner.id, title: "X1", score: 1 },
+      { ownerId: owner.id, title: "X2" },
+      { ownerId: owner.id, title: "X3", score: 3 },
+      { ownerId: owner.id, title: "X4", status: "active" },
+      { ownerId: owner.id, title: "X5" },
+    ]);
+    expect(mixed.map((r) => [r.title, r.score, r.status])).toEqual([
+      ["X1", 1, "draft"],
+      ["X2", null, "draft"],
+      ["X3", 3, "draft"],
+      ["X4", null, "active"],
+      ["X5", null, "draft"],
+    ]);
+    const stored = await itemRepo.list({ where: { ownerId: owner.id, title: { startsWith: "X" } }, sort: "title" });
+    expect(stored.data).toEqual(mixed);
   });
 
   it(`stores JSON as ${dialect.dialect === "sqlite" ? "text" : "jsonb"} and booleans natively`, async () => {

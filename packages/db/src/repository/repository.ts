@@ -599,11 +599,19 @@ export class Repository<T extends AnyTable> {
   /** Rows with the same columns, by those columns, each group in input order. */
   private insertGroups(rows: Values[]): Map<string, number[]> {
     const groups = new Map<string, number[]>();
+    // Rows mostly bind what the row before them binds: comparing the keys costs a tenth of joining
+    // them into a signature and looking that up.
+    let previous: string[] | undefined;
+    let group: number[] = [];
     rows.forEach((row, i) => {
-      const signature = Object.keys(row).join(",");
-      const group = groups.get(signature);
-      if (group) group.push(i);
-      else groups.set(signature, [i]);
+      const keys = Object.keys(row);
+      if (previous === undefined || !sameKeys(keys, previous)) {
+        const signature = keys.join(",");
+        group = groups.get(signature) ?? [];
+        if (group.length === 0) groups.set(signature, group);
+        previous = keys;
+      }
+      group.push(i);
     });
     return groups;
   }
@@ -1312,6 +1320,12 @@ export class Repository<T extends AnyTable> {
     if (!column) throw new ValidationError([{ path: [key], message: `unknown column "${key}"` }]);
     return column;
   }
+}
+
+function sameKeys(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function quote(identifier: string): string {
