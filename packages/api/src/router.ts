@@ -1,3 +1,4 @@
+import { ValidationError } from "@groundwork/db";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./env.js";
 import { HttpProblem } from "./problem.js";
@@ -19,7 +20,7 @@ export function router() {
       }
       throw new HttpProblem("validation_failed", {
         detail: `the request ${target} is not valid`,
-        errors: result.error.issues.map((issue) => ({
+        errors: ValidationError.fromZod(result.error).issues.map((issue) => ({
           path: [target, ...issue.path.map(String)].join("."),
           message: issue.message,
         })),

@@ -162,8 +162,19 @@ describe.each(testDialects())("costs over HTTP on $name", (dialect) => {
       occurredAt: "2020-01-01T00:00:00Z",
     });
     expect(older).toMatchObject({ currency: "EUR", occurredAt: "2020-01-01T00:00:00.000Z" });
-    const listed = await costsApi(viewer.client).list(project.id);
-    expect(listed.data.map((c) => c.amountMicros)).toEqual([1500, 1]);
+    const times = [
+      ["2020-01-02T03:04:05.678+02:00", "2020-01-02T01:04:05.678Z"],
+      ["2020-01-02", "2020-01-02T00:00:00.000Z"],
+      [Date.UTC(2020, 0, 3, 12), "2020-01-03T12:00:00.000Z"],
+    ] as const;
+    for (const [occurredAt, stored] of times) {
+      const entry = { provider: "p", model: "m", inputTokens: 0, outputTokens: 0, amountMicros: 0 };
+      expect(await as.record(project.id, { ...entry, occurredAt: occurredAt as string })).toMatchObject({
+        occurredAt: stored,
+      });
+    }
+    const listed = await costsApi(viewer.client).list(project.id, { from: "2020-01-01" });
+    expect(listed.data.map((c) => c.amountMicros)).toEqual([1500, 0, 0, 0, 1]);
 
     const audit = await api.db
       .repo(auditLogs)
@@ -200,7 +211,24 @@ describe.each(testDialects())("costs over HTTP on $name", (dialect) => {
       { agentId: "01890a5d-ac96-774b-bcce-b302099a8057" },
       { queueItemId: "01890a5d-ac96-774b-bcce-b302099a8057" },
     ]) {
-      await expectProblem(as.record(project.id, { ...base, ...bad }), 400, "validation_failed");
+      const { problem } = await expectProblem(as.record(project.id, { ...base, ...bad }), 400, "validation_failed");
+      // The error names the field, not just the entry (which is not an array of entries either).
+      const field = Object.keys(bad)[0] as string;
+      expect(new Set(problem.errors?.map((e) => e.path.split(".").pop()))).toEqual(new Set([field]));
+    }
+    // Times are ISO 8601 text or epoch milliseconds; what JavaScript's own parsing would make of
+    // anything else (the year 2001 for "1" and "March 3", 1970 for true) is refused.
+    const notATime =
+      "must be a date and time with its offset, such as 2026-01-31T09:00:00Z, or a date, such as 2026-01-31, or epoch milliseconds";
+    for (const occurredAt of ["1", "March 3", "yesterday", "2024-02-30", "2024-03-10T10:00", true, null, -1, 1.5]) {
+      const refused = as.record(project.id, { ...base, occurredAt: occurredAt as string });
+      const { problem } = await expectProblem(refused, 400, "validation_failed");
+      expect(
+        problem.errors?.map((e) => e.path),
+        String(occurredAt),
+      ).toEqual(["body.occurredAt"]);
+      // A number is epoch milliseconds: what is wrong with it is said of it.
+      if (typeof occurredAt !== "number") expect(problem.errors?.[0]?.message).toBe(notATime);
     }
     await expectProblem(as.record(project.id, []), 400, "validation_failed");
     await expectProblem(

@@ -957,6 +957,38 @@ describe.each(testDialects())("malformed input on $name", (dialect) => {
       const ok = await post("/api/v1/me/tokens", JSON.stringify({ name: "far", expiresAt: "9999-12-31T00:00:00Z" }));
       expect(ok.status, await ok.text()).toBe(201);
     });
+
+    it("takes times as ISO 8601 only, in bodies and queries, and says so", async () => {
+      const notATime =
+        "must be a date and time with its offset, such as 2026-01-31T09:00:00Z, or a date, such as 2026-01-31";
+      const expectNotATime = async (res: Response, path: string) => {
+        const text = await res.text();
+        expect(res.status, text).toBe(400);
+        expect((JSON.parse(text) as { errors: unknown }).errors).toEqual([{ path, message: notATime }]);
+      };
+      const before = await snapshot(api.db);
+      // JavaScript's own parsing takes "1" and "March 3" as dates in 2001, and 5 or true as 1970.
+      for (const expiresAt of ["1", "March 3 2030", "2030-02-30", "2030-01-31T09:00", "", 5, true, {}]) {
+        await expectNotATime(
+          await post("/api/v1/me/tokens", JSON.stringify({ name: "t", expiresAt })),
+          "body.expiresAt",
+        );
+      }
+      expect(changedTables(before, await snapshot(api.db))).toEqual([]);
+      const auditLogs = (query: string) =>
+        fetch(`${api.url}/api/v1/teams/${fixture.ids.teamId?.[0]}/audit-logs?${query}`, {
+          headers: { Authorization: `Bearer ${fixture.token}` },
+        });
+      for (const from of ["yesterday", "1", "2026-13-01", "1700000000000"]) {
+        await expectNotATime(await auditLogs(`from=${encodeURIComponent(from)}`), "query.from");
+      }
+      for (const from of ["2026-01-31", "2026-01-31T09:00:00Z", "2026-01-31T10:00:00.5+01:00"]) {
+        const res = await auditLogs(`from=${encodeURIComponent(from)}`);
+        expect(res.status, await res.text()).toBe(200);
+      }
+      const ok = await post("/api/v1/me/tokens", JSON.stringify({ name: "t", expiresAt: "2099-01-31" }));
+      expect(await ok.json()).toMatchObject({ expiresAt: "2099-01-31T00:00:00.000Z" });
+    });
   });
 
   it(

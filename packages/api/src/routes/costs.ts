@@ -1,4 +1,4 @@
-import { costSchemas, costService, type costs } from "@groundwork/domain";
+import { costSchemas, costService, type costs, dateTimeInput } from "@groundwork/domain";
 import { createRoute, z } from "@hono/zod-openapi";
 import { serviceContext } from "../context.js";
 import type { AppDependencies } from "../env.js";
@@ -29,8 +29,8 @@ const CostSummarySchema = z
 
 const projectParam = z.object({ id: z.uuid() });
 const teamParam = z.object({ teamId: z.uuid() });
-const from = z.coerce.date().optional().openapi({ description: "ISO-8601; costs at or after this time" });
-const to = z.coerce.date().optional().openapi({ description: "ISO-8601; costs before this time" });
+const from = dateTimeInput.optional().openapi({ description: "ISO-8601; costs at or after this time" });
+const to = dateTimeInput.optional().openapi({ description: "ISO-8601; costs before this time" });
 const costQuery = listQuery.extend({
   agentId: z.uuid().optional().openapi({ description: "only this agent's costs" }),
   model: z.string().trim().min(1).max(200).optional().openapi({ description: "only costs of this model" }),

@@ -1,5 +1,6 @@
 import {
   auditLogSchemas,
+  dateTimeInput,
   teamMemberSchemas,
   type teamMembers,
   teamRoles,
@@ -43,8 +44,8 @@ const auditLogQuery = listQuery.omit({ sort: true }).extend({
   entity: z.string().trim().min(1).max(100).optional().openapi({ description: "`team`, `member`, `setting`, …" }),
   action: z.string().trim().min(1).max(100).optional().openapi({ description: "`team.updated`, `member.added`, …" }),
   actor: z.uuid().optional().openapi({ description: "the id of the user or agent who made the change" }),
-  from: z.coerce.date().optional().openapi({ description: "ISO-8601; changes at or after this time" }),
-  to: z.coerce.date().optional().openapi({ description: "ISO-8601; changes before this time" }),
+  from: dateTimeInput.optional().openapi({ description: "ISO-8601; changes at or after this time" }),
+  to: dateTimeInput.optional().openapi({ description: "ISO-8601; changes before this time" }),
 });
 
 const tags = ["teams"];

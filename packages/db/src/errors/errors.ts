@@ -92,13 +92,33 @@ export class ValidationError extends DataError {
 
   static fromZod(error: z.ZodError, table?: string): ValidationError {
     return new ValidationError(
-      error.issues.map((issue) => ({
+      error.issues.flatMap(explained).map((issue) => ({
         path: issue.path.filter((p): p is string | number => typeof p !== "symbol"),
         message: issue.message,
       })),
       table,
     );
   }
+}
+
+/** What zod says of a union none of whose options took the input, unless the union says more. */
+const NO_OPTION_TOOK_IT = "Invalid input";
+
+/**
+ * A zod issue as the caller can act on it. When a union's input is of the type of only one of its
+ * options, that option's issues say what is wrong: a cost entry's bad field, rather than "Invalid
+ * input" for the whole entry because it is not an array of entries either. A union with a message
+ * of its own keeps it.
+ */
+function explained(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== "invalid_union" || issue.message !== NO_OPTION_TOOK_IT) return [issue];
+  const wrongType = (option: z.core.$ZodIssue[]) =>
+    option.length === 1 && option[0]?.code === "invalid_type" && option[0].path.length === 0;
+  const fitting = issue.errors.filter((option) => !wrongType(option));
+  if (fitting.length !== 1) return [issue];
+  return (fitting[0] as z.core.$ZodIssue[]).flatMap((inner) =>
+    explained({ ...inner, path: [...issue.path, ...inner.path] }),
+  );
 }
 
 export class DatabaseUnavailableError extends DataError {

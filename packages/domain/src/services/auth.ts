@@ -12,7 +12,16 @@ import {
   type ServiceContext,
 } from "../context.js";
 import { UnauthenticatedError, UserGoneError } from "../errors.js";
-import { agents, apiTokens, instanceSettings, refreshTokens, teams, userSchemas, users } from "../schema/index.js";
+import {
+  agents,
+  apiTokens,
+  dateTimeInput,
+  instanceSettings,
+  refreshTokens,
+  teams,
+  userSchemas,
+  users,
+} from "../schema/index.js";
 import { parseInput } from "./input.js";
 import { LoginThrottle } from "./login-throttle.js";
 import { hashPassword, UNUSED_HASH, verifyPassword } from "./passwords.js";
@@ -41,7 +50,7 @@ export const loginInput = z.object({
 export const refreshInput = z.object({ refreshToken: z.string().min(1).max(200) });
 export const apiTokenInput = z.object({
   name: z.string().trim().min(1).max(200),
-  expiresAt: z.coerce.date().nullable().optional(),
+  expiresAt: dateTimeInput.nullable().optional(),
 });
 
 export type User = typeof users.pg.$inferSelect;

@@ -6,7 +6,16 @@ import { requireTeamRole } from "../access/team-access.js";
 import { recordChange } from "../audit.js";
 import type { ServiceContext } from "../context.js";
 import { assertId } from "../ids.js";
-import { agents, costSchemas, costs, currencyPattern, queueItems, queues } from "../schema/index.js";
+import {
+  agents,
+  costSchemas,
+  costs,
+  currencyPattern,
+  dateTimeInput,
+  dateTimeOrEpochInput,
+  queueItems,
+  queues,
+} from "../schema/index.js";
 import { parseInput } from "./input.js";
 import type { PageQuery } from "./teams.js";
 
@@ -28,8 +37,7 @@ export const costEntryInput = z
     outputTokens: count,
     amountMicros: count,
     currency: z.string().trim().toUpperCase().regex(currencyPattern, "a three-letter currency code").default("USD"),
-    // Text or epoch milliseconds (or a Date, parsed already): a bare coerce would take null or true as 1970.
-    occurredAt: z.union([z.string(), z.number(), z.date()]).pipe(z.coerce.date()).optional(),
+    occurredAt: dateTimeOrEpochInput.optional(),
   })
   .strict();
 /** One entry, or an array of up to 1,000 recorded all-or-nothing. */
@@ -38,16 +46,16 @@ export const recordCostsInput = z.union([costEntryInput, z.array(costEntryInput)
 export const costFilters = z.object({
   agentId: z.uuid().optional(),
   model: z.string().trim().min(1).max(200).optional(),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
+  from: dateTimeInput.optional(),
+  to: dateTimeInput.optional(),
 });
 export const projectGroupings = ["agent", "model", "day"] as const;
 export const teamGroupings = ["project", "agent", "model", "day"] as const;
 export type CostGrouping = (typeof teamGroupings)[number];
 export const projectSummaryQuery = z.object({
   groupBy: z.enum(projectGroupings),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
+  from: dateTimeInput.optional(),
+  to: dateTimeInput.optional(),
 });
 export const teamSummaryQuery = projectSummaryQuery.extend({ groupBy: z.enum(teamGroupings) });
 

@@ -8,6 +8,7 @@ import type { AnonymousContext, ServiceContext } from "../context.js";
 import { ConflictError } from "../errors.js";
 import { assertId } from "../ids.js";
 import {
+  dateTimeInput,
   projectCollaborators,
   projectRoles,
   projectSchemas,
@@ -45,7 +46,7 @@ export const addCollaboratorInput = z
   .refine((input) => (input.email === undefined) !== (input.userId === undefined), {
     message: "give either email or userId",
   });
-export const createShareInput = z.object({ expiresAt: z.coerce.date().nullable().optional() }).strict();
+export const createShareInput = z.object({ expiresAt: dateTimeInput.nullable().optional() }).strict();
 /** A share token as it may appear in a URL. */
 export const shareToken = z.string().min(1).max(200);
 

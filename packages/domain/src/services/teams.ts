@@ -13,7 +13,7 @@ import { recordChange } from "../audit.js";
 import type { ServiceContext } from "../context.js";
 import { ConflictError, ForbiddenError } from "../errors.js";
 import { assertId } from "../ids.js";
-import { jsonPresentSchema, keyPattern } from "../schema/common.js";
+import { dateTimeInput, jsonPresentSchema, keyPattern } from "../schema/common.js";
 import {
   auditLogs,
   type TeamRole,
@@ -56,8 +56,8 @@ export const auditLogFilters = z.object({
   entity: z.string().trim().min(1).max(100).optional(),
   action: z.string().trim().min(1).max(100).optional(),
   actor: z.uuid().optional(),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
+  from: dateTimeInput.optional(),
+  to: dateTimeInput.optional(),
 });
 
 /** Page options of a list: how many, from where, and whether to count; the service decides the filter. */
