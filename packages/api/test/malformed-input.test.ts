@@ -149,6 +149,23 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const NUL_TEXT = ["a\u0000b", "\u0000", "name\u0000--"];
 const LONE_SURROGATES = ["\uD800", "abc\uDFFFdef"];
 const EXTREME_DATES = ["+010000-01-01T00:00:00.000Z", "+275760-09-13T00:00:00.000Z", "-000001-01-01T00:00:00.000Z"];
+/** Text no time accepts, though JavaScript's Date would take some of it ("1" as 2001, "March 3" in 2001). */
+const BAD_TIMES = [
+  "yesterday",
+  "2024-02-30T25:61:00Z",
+  "not a date",
+  "1",
+  "March 3",
+  "2024-01-31T09:00",
+  ...EXTREME_DATES,
+];
+
+/** A time: text of format date-time or date, or a choice of those (or null). */
+function isTime(schema: Schema, resolve: Resolve): boolean {
+  const s = resolve(schema);
+  const branches = (s.anyOf ?? s.oneOf ?? [s]).map(resolve).filter((b) => b.type !== "null");
+  return branches.length > 0 && branches.every((b) => b.format === "date-time" || b.format === "date");
+}
 /** Text that no pattern of ours takes after trimming or a change of case. */
 const PATTERN_BREAKERS = ["", "!", "a b", "../..", "..%2F..", "ü", "a/b", "#", "x".repeat(300), "\u202Eabc", "😀"];
 
@@ -239,6 +256,7 @@ function defects(schema: Schema, resolve: Resolve, depth = 0): fc.Arbitrary<unkn
     const wrong = wrongTypedValues(s, types);
     if (wrong.length > 0) alts.push(fc.constantFrom(...wrong));
   }
+  if (isTime(s, resolve)) alts.push(fc.constantFrom(...BAD_TIMES));
   if (s.anyOf || s.oneOf || types === "any") return alts; // constraints of one branch may not bind the others
   if (types.has("string")) {
     if (s.maxLength !== undefined) {
@@ -260,9 +278,6 @@ function defects(schema: Schema, resolve: Resolve, depth = 0): fc.Arbitrary<unkn
       alts.push(fc.constantFrom(...outside));
     }
     if (s.format === "uuid") alts.push(fc.constantFrom("not-a-uuid", "12345", "00000000-0000-0000-0000-00000000000g"));
-    if (s.format === "date-time" || s.format === "date") {
-      alts.push(fc.constantFrom("yesterday", "2024-02-30T25:61:00Z", "not a date", ...EXTREME_DATES));
-    }
     if (s.format === "email") alts.push(fc.constantFrom("not-an-email", "@", "a@"));
   }
   if (types.has("integer") || types.has("number")) {
@@ -449,10 +464,10 @@ function badQueryValues(param: Parameter, resolve: Resolve): string[] {
       }),
     );
   }
+  if (isTime(s, resolve)) out.push(...BAD_TIMES);
   if (type === "string") {
     if (s.enum) out.push(...["maybe", "TRUE!", "superuser"].filter((v) => !s.enum?.includes(v)));
     if (s.format === "uuid") out.push("not-a-uuid", "1");
-    if (s.format === "date-time") out.push("yesterday", "not-a-date", ...EXTREME_DATES);
     if (s.maxLength !== undefined) out.push("q".repeat(s.maxLength + 1));
     if (s.minLength !== undefined && s.minLength > 0) out.push("");
     if (s.pattern) out.push(...PATTERN_BREAKERS.filter((v) => !new RegExp(s.pattern as string, "u").test(v.trim())));
