@@ -1,6 +1,6 @@
 import type { AnyTable, ListOptions, Page, SortKey } from "@groundwork/db";
-import { ValidationError } from "@groundwork/db";
 import { z } from "@hono/zod-openapi";
+import { HttpProblem } from "./problem.js";
 
 export const MAX_PAGE = 200;
 
@@ -26,7 +26,7 @@ export function commaList(values: readonly string[], what: string) {
   const one = values.join("|");
   return z
     .string()
-    .regex(new RegExp(`^(?:${one})(?:,(?:${one}))*$`))
+    .regex(new RegExp(`^(?:${one})(?:,(?:${one}))*$`), `comma-separated, each one of ${values.join(", ")}`)
     .optional()
     .openapi({ description: `${what}, comma-separated: ${values.join(", ")}` });
 }
@@ -49,7 +49,10 @@ export function listOptions<T extends AnyTable>(
       : [...defaultSort];
   for (const key of sort) {
     if (!sortable.includes(key.replace(/^-/, ""))) {
-      throw new ValidationError([{ path: ["sort"], message: `cannot sort by "${key}"; use ${sortable.join(", ")}` }]);
+      throw new HttpProblem("validation_failed", {
+        detail: "the request query is not valid",
+        errors: [{ path: "query.sort", message: `cannot sort by "${key}"; use ${sortable.join(", ")}` }],
+      });
     }
   }
   return { limit: query.limit, cursor: query.cursor, count: query.count, sort: sort as SortKey<T>[] };

@@ -973,6 +973,21 @@ describe.each(testDialects())("malformed input on $name", (dialect) => {
       expect(ok.status, await ok.text()).toBe(201);
     });
 
+    it("names the query parameter a list refuses, and what it takes", async () => {
+      const get = async (path: string) => {
+        const res = await fetch(`${api.url}${path}`, { headers: { Authorization: `Bearer ${fixture.token}` } });
+        const text = await res.text();
+        expect(res.status, text).toBe(400);
+        return (JSON.parse(text) as { errors: unknown }).errors;
+      };
+      expect(await get(`/api/v1/teams/${fixture.ids.teamId?.[0]}/projects?sort=name,-bogus`)).toEqual([
+        { path: "query.sort", message: 'cannot sort by "-bogus"; use name, createdAt, updatedAt' },
+      ]);
+      expect(await get("/api/v1/search?q=x&types=ticket,nope")).toEqual([
+        { path: "query.types", message: "comma-separated, each one of ticket, task, prompt, file, message" },
+      ]);
+    });
+
     it("takes times as ISO 8601 only, in bodies and queries, and says so", async () => {
       const notATime =
         "must be a date and time with its offset, such as 2026-01-31T09:00:00Z, or a date, such as 2026-01-31";
