@@ -1,6 +1,7 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
+import { TrieRouter } from "hono/router/trie-router";
 import type { AppDependencies } from "./env.js";
 import { resolvePrincipal } from "./middleware/auth.js";
 import { jsonAnswers } from "./middleware/json-answers.js";
@@ -105,7 +106,19 @@ export function createApp(deps: AppDependencies) {
   );
   app.get("/docs", swaggerUI({ url: "/openapi.json", title: "Groundwork API" }));
 
-  app.notFound((c) => sendProblem(c, "not_found", { detail: `no route ${c.req.method} ${c.req.path}` }));
+  let allowedAt: ((path: string) => string[]) | undefined;
+  app.notFound((c) => {
+    // Built once every route is in, on the first request that matches none.
+    allowedAt ??= allowedMethods(app.routes);
+    const allowed = allowedAt(c.req.path);
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
+      return sendProblem(c, "method_not_allowed", {
+        detail: `${c.req.method} is not allowed on ${c.req.path}, which takes ${allowed.join(", ")}`,
+        headers: { Allow: allowed.join(", ") },
+      });
+    }
+    return sendProblem(c, "not_found", { detail: `no route ${c.req.method} ${c.req.path}` });
+  });
   app.onError((error, c) => {
     if (error instanceof HTTPException) {
       const code = statusCodes[error.status] ?? "internal";
@@ -122,3 +135,17 @@ export function createApp(deps: AppDependencies) {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+/**
+ * The methods routed at a path, for a 405's `Allow` (HEAD wherever GET is, as Hono answers it):
+ * none for a path no route matches.
+ */
+function allowedMethods(routes: readonly { method: string; path: string }[]): (path: string) => string[] {
+  const router = new TrieRouter<string>();
+  for (const { method, path } of routes) if (method !== "ALL") router.add("ALL", path, method);
+  return (path) => {
+    const methods = new Set(router.match("ALL", path)[0].map(([method]) => method));
+    if (methods.has("GET")) methods.add("HEAD");
+    return [...methods].sort();
+  };
+}

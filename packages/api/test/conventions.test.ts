@@ -295,9 +295,24 @@ describe.each(testDialects())("HTTP conventions on $name", (dialect) => {
       await expectProblem(res, 401, "unauthenticated");
     });
 
+    it("method_not_allowed 405 with Allow for a route's path with a method it does not take", async () => {
+      const put = await call("/api/v1/me", { method: "PUT", headers: authed() });
+      expect(put.headers.get("allow")).toBe("GET, HEAD, PATCH");
+      const problem = await expectProblem(put, 405, "method_not_allowed");
+      expect(problem.detail).toBe("PUT is not allowed on /api/v1/me, which takes GET, HEAD, PATCH");
+      // Paths with parameters too, whether or not the resource exists, and without a token.
+      const post = await call(`/api/v1/teams/${crypto.randomUUID()}`, { method: "POST" });
+      expect(post.headers.get("allow")).toBe("DELETE, GET, HEAD, PATCH");
+      await expectProblem(post, 405, "method_not_allowed");
+      const login = await call("/api/v1/auth/login");
+      expect(login.headers.get("allow")).toBe("POST");
+      await expectProblem(login, 405, "method_not_allowed");
+      await expectProblem(await call("/health", { method: "DELETE" }), 405, "method_not_allowed");
+    });
+
     it("not_found 404 for an unknown route and for an unknown resource", async () => {
       await expectProblem(await call("/api/v1/no-such-thing"), 404, "not_found");
-      await expectProblem(await call("/api/v1/me", { method: "PUT", headers: authed() }), 404, "not_found");
+      await expectProblem(await call("/api/v1/no-such-thing", { method: "PUT", headers: authed() }), 404, "not_found");
       await expectProblem(
         await call(`/api/v1/me/tokens/${crypto.randomUUID()}`, { method: "DELETE", headers: authed() }),
         404,
