@@ -49,19 +49,25 @@ export async function main(argv: string[], out: Output = consoleOutput): Promise
   try {
     return await command.run(args, out);
   } catch (error) {
-    out.error(`groundwork ${name}: ${describe(error)}`);
+    out.error(`groundwork ${name}: ${describe(error, name)}`);
     return 1;
   }
 }
 
-function describe(error: unknown): string {
+function describe(error: unknown, command: string): string {
   if (error instanceof DatabaseUnavailableError) {
     const cause = (error.cause as Error | undefined)?.message;
     return cause ? `the database is unavailable: ${cause}` : error.message;
   }
   if (error instanceof DataError || error instanceof UsageError || error instanceof CommandFailure)
     return error.message;
-  // node:util parseArgs reports unknown options with a code and a readable message.
-  if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) return (error as Error).message;
+  // node:util parseArgs reports bad options with a code and a readable message; for an unknown
+  // option, one that explains how to pass positionals that start with "-" as well.
+  const code = (error as { code?: string }).code;
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+    const option = /'([^']+)'/.exec((error as Error).message)?.[1] ?? "option";
+    return `unknown option ${option}; see groundwork ${command} --help`;
+  }
+  if (code?.startsWith("ERR_PARSE_ARGS")) return (error as Error).message;
   return `unexpected failure: ${(error as Error).message ?? String(error)}`;
 }

@@ -136,7 +136,8 @@ describe("groundwork command line", () => {
     const cases: [string[], RegExp][] = [
       [["nope"], /^groundwork: unknown command "nope"/],
       [["migrate", "sideways"], /unknown migrate action "sideways"/],
-      [["migrate", "up", "--bogus"], /Unknown option '--bogus'/],
+      [["migrate", "up", "--bogus"], /^groundwork migrate: unknown option --bogus; see groundwork migrate --help$/],
+      [["serve", "--port", "4000"], /^groundwork serve: unknown option --port; see groundwork serve --help$/],
       [["migrate", "status", "--force"], /status takes no options/],
       [["bench", "now"], /^groundwork bench: unexpected argument "now"/],
       [["bench", "--database-url", "mysql://localhost/db"], /--database-url must be a postgres:\/\/ URL/],
