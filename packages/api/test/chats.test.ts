@@ -108,7 +108,7 @@ describe.each(testDialects())("chats over HTTP on $name", (dialect) => {
       400,
       "validation_failed",
     );
-    expect(refused.problem.errors?.map((e) => e.path)).toEqual(["ticketId"]);
+    expect(refused.problem.errors?.map((e) => e.path)).toEqual(["body.ticketId"]);
     const chat = await m.create(projectId, { title: "X" });
     await expectProblem(m.patch(chat.id, { ticketId: foreignTicket }), 400, "validation_failed");
     await expectProblem(m.create(projectId, { title: "  " }), 400, "validation_failed");

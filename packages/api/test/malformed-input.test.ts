@@ -983,6 +983,10 @@ describe.each(testDialects())("malformed input on $name", (dialect) => {
       expect(await get(`/api/v1/teams/${fixture.ids.teamId?.[0]}/projects?sort=name,-bogus`)).toEqual([
         { path: "query.sort", message: 'cannot sort by "-bogus"; use name, createdAt, updatedAt' },
       ]);
+      // Found by the service rather than the route's validators, and named the same way.
+      expect(await get(`/api/v1/teams/${fixture.ids.teamId?.[0]}/projects?cursor=garbage`)).toEqual([
+        { path: "query.cursor", message: "invalid or expired cursor" },
+      ]);
       expect(await get("/api/v1/search?q=x&types=ticket,nope")).toEqual([
         { path: "query.types", message: "comma-separated, each one of ticket, task, prompt, file, message" },
       ]);

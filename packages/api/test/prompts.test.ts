@@ -138,7 +138,7 @@ describe.each(testDialects())("prompts over HTTP on $name", (dialect) => {
       400,
       "validation_failed",
     );
-    expect(refused.problem.errors?.map((e) => e.path)).toEqual(["projectId"]);
+    expect(refused.problem.errors?.map((e) => e.path)).toEqual(["body.projectId"]);
     await expectProblem(m.create(teamId, { title: "", content: "y" }), 400, "validation_failed");
     await expectProblem(m.create(teamId, { title: "X", content: "" }), 400, "validation_failed");
     await expectProblem(m.create(teamId, { title: "X", content: "y", tags: [""] }), 400, "validation_failed");

@@ -233,7 +233,7 @@ describe.each(testDialects())("tickets and tasks over HTTP on $name", (dialect) 
       400,
       "validation_failed",
     );
-    expect(refused.problem.errors?.map((e) => e.path)).toEqual(["assigneeUserId"]);
+    expect(refused.problem.errors?.map((e) => e.path)).toEqual(["body.assigneeUserId"]);
     await expectProblem(o.create(projectId, { title: "X", assigneeAgentId: foreignBot.id }), 400, "validation_failed");
     await expectProblem(
       o.create(projectId, { title: "X", assigneeUserId: member.id, assigneeAgentId: bot.id }),
@@ -341,7 +341,7 @@ describe.each(testDialects())("tickets and tasks over HTTP on $name", (dialect) 
       400,
       "validation_failed",
     );
-    expect(bad.problem.errors?.[0]?.path).toBe("10.dependencies.0");
+    expect(bad.problem.errors?.[0]?.path).toBe("body.10.dependencies.0");
     await expectProblem(m.addTasks(ticket.id, [...many, { content: " " }]), 400, "validation_failed");
     await expectProblem(m.addTasks(ticket.id, []), 400, "validation_failed");
     const tooMany = Array.from({ length: 501 }, () => ({ content: "x" }));
