@@ -157,6 +157,10 @@ describe.each(testDialects())("teams over HTTP on $name", (dialect) => {
       "validation_failed",
     );
     expect(bad.problem.errors?.map((e) => e.path).sort()).toEqual(["body.name", "body.slug"]);
+    // What a slug may be, in words rather than its pattern.
+    expect(bad.problem.errors?.find((e) => e.path === "body.slug")?.message).toBe(
+      "lower-case letters, digits and inner hyphens (up to 64)",
+    );
     for (const body of [{ name: "x" }, { name: "x", slug: "ok", extra: 1 }, [], "team"]) {
       const res = await fetch(`${api.url}/api/v1/teams`, {
         method: "POST",

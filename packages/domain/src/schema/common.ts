@@ -39,12 +39,15 @@ export function atMostOne(a: Column, b: Column): SQL {
 
 // ---------------------------------------------------------------- shared zod pieces for refinements
 
-/** Team slugs: lower-case letters, digits and inner hyphens, 1–64 characters. */
+/** Team slugs, and what a caller is told who gives another. */
 export const slugPattern = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
+export const slugRule = "lower-case letters, digits and inner hyphens (up to 64)";
 /** Keys of preferences, settings and file analysis kinds: they appear in URL paths. */
 export const keyPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
+export const keyRule = "letters, digits and . _ : - (up to 100)";
 /** ISO 4217-style currency codes. */
 export const currencyPattern = /^[A-Z]{3}$/;
+export const currencyRule = "a three-letter currency code";
 
 export const maxTags = 50;
 export const maxTagLength = 64;

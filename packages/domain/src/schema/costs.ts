@@ -1,7 +1,7 @@
 import { check, col, index, schemasFor, table } from "@groundwork/db";
 import { sql } from "drizzle-orm";
 import { agents } from "./agents.js";
-import { currencyPattern } from "./common.js";
+import { currencyPattern, currencyRule } from "./common.js";
 import { projects } from "./projects.js";
 import { queueItems } from "./queues.js";
 
@@ -48,5 +48,5 @@ export const costSchemas = schemasFor(costs, {
   inputTokens: (s) => s.min(0).optional(),
   outputTokens: (s) => s.min(0).optional(),
   amountMicros: (s) => s.min(0).optional(),
-  currency: (s) => s.trim().toUpperCase().regex(currencyPattern).optional(),
+  currency: (s) => s.trim().toUpperCase().regex(currencyPattern, currencyRule).optional(),
 });

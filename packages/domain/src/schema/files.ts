@@ -1,7 +1,7 @@
 import { check, col, index, primaryKey, schemasFor, searchIndex, table, uniqueIndex } from "@groundwork/db";
 import { sql } from "drizzle-orm";
 import { agents } from "./agents.js";
-import { atMostOne, type JsonPresent, jsonPresentSchema, keyPattern, maxFileContentLength } from "./common.js";
+import { atMostOne, type JsonPresent, jsonPresentSchema, keyPattern, keyRule, maxFileContentLength } from "./common.js";
 import { projects } from "./projects.js";
 import { users } from "./users.js";
 
@@ -99,7 +99,7 @@ export const fileAnalyses = table(
 );
 
 export const fileAnalysisSchemas = schemasFor(fileAnalyses, {
-  kind: (s) => s.regex(keyPattern),
+  kind: (s) => s.regex(keyPattern, keyRule),
   analysisVersion: (s) => s.min(0).optional(),
   checksum: (s) => s.min(1),
   data: () => jsonPresentSchema,

@@ -1,6 +1,6 @@
 import { col, index, primaryKey, schemasFor, table, uniqueIndex } from "@groundwork/db";
 import { isNull } from "drizzle-orm";
-import { type JsonPresent, jsonPresentSchema, keyPattern, slugPattern } from "./common.js";
+import { type JsonPresent, jsonPresentSchema, keyPattern, keyRule, slugPattern, slugRule } from "./common.js";
 import { users } from "./users.js";
 
 export const teamRoles = ["owner", "admin", "member", "viewer"] as const;
@@ -24,7 +24,7 @@ export const teams = table(
 
 export const teamSchemas = schemasFor(teams, {
   name: (s) => s.trim().min(1),
-  slug: (s) => s.regex(slugPattern),
+  slug: (s) => s.regex(slugPattern, slugRule),
 });
 
 export const teamMembers = table(
@@ -64,6 +64,6 @@ export const teamSettings = table(
 );
 
 export const teamSettingSchemas = schemasFor(teamSettings, {
-  key: (s) => s.regex(keyPattern),
+  key: (s) => s.regex(keyPattern, keyRule),
   value: () => jsonPresentSchema,
 });

@@ -2,7 +2,7 @@ import { check, col, index, primaryKey, schemasFor, table, uniqueIndex } from "@
 import { isNull } from "drizzle-orm";
 import { z } from "zod";
 import { agents } from "./agents.js";
-import { exactlyOne, type JsonPresent, jsonPresentSchema, keyPattern, scopesSchema } from "./common.js";
+import { exactlyOne, type JsonPresent, jsonPresentSchema, keyPattern, keyRule, scopesSchema } from "./common.js";
 
 /** People. Soft-deleted; an email can be signed up again once its user is deleted. */
 export const users = table(
@@ -107,6 +107,6 @@ export const userPreferences = table(
 );
 
 export const userPreferenceSchemas = schemasFor(userPreferences, {
-  key: (s) => s.regex(keyPattern),
+  key: (s) => s.regex(keyPattern, keyRule),
   value: () => jsonPresentSchema,
 });

@@ -11,6 +11,7 @@ import {
   costSchemas,
   costs,
   currencyPattern,
+  currencyRule,
   dateTimeInput,
   dateTimeOrEpochInput,
   queueItems,
@@ -36,7 +37,7 @@ export const costEntryInput = z
     inputTokens: count,
     outputTokens: count,
     amountMicros: count,
-    currency: z.string().trim().toUpperCase().regex(currencyPattern, "a three-letter currency code").default("USD"),
+    currency: z.string().trim().toUpperCase().regex(currencyPattern, currencyRule).default("USD"),
     occurredAt: dateTimeOrEpochInput.optional(),
   })
   .strict();

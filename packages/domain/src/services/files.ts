@@ -11,6 +11,7 @@ import {
   files,
   jsonPresentSchema,
   keyPattern,
+  keyRule,
   selectedFileSchemas,
   selectedFiles,
 } from "../schema/index.js";
@@ -40,7 +41,7 @@ export const upsertFileInput = z.object(fileFields).strict();
 export const updateFileInput = z
   .object({ ...fileFields, path: fileFields.path.optional(), checksum: fileFields.checksum.optional() })
   .strict();
-export const analysisKind = z.string().regex(keyPattern, "letters, digits and . _ : - (up to 100)");
+export const analysisKind = z.string().regex(keyPattern, keyRule);
 export const putAnalysisInput = z
   .object({
     checksum: fileAnalysisSchemas.insert.shape.checksum,

@@ -13,7 +13,7 @@ import { recordChange } from "../audit.js";
 import type { ServiceContext } from "../context.js";
 import { ConflictError, ForbiddenError } from "../errors.js";
 import { assertId } from "../ids.js";
-import { dateTimeInput, jsonPresentSchema, keyPattern } from "../schema/common.js";
+import { dateTimeInput, jsonPresentSchema, keyPattern, keyRule } from "../schema/common.js";
 import {
   auditLogs,
   type TeamRole,
@@ -47,7 +47,7 @@ export const addMemberInput = z
     message: "give either email or userId",
   });
 export const updateMemberInput = z.object({ role: teamRoleSchema }).strict();
-export const settingKey = z.string().regex(keyPattern, "letters, digits and . _ : - (up to 100)");
+export const settingKey = z.string().regex(keyPattern, keyRule);
 /** How deeply a setting's value may nest: validating and storing JSON is recursive, and the stack is not endless. */
 export const MAX_SETTING_DEPTH = 64;
 export const settingInput = z.object({ value: jsonPresentSchema }).strict();

@@ -2,7 +2,7 @@ import { NotFoundError, ValidationError } from "@groundwork/db";
 import { z } from "zod";
 import type { ServiceContext } from "../context.js";
 import { ForbiddenError, UserGoneError } from "../errors.js";
-import { jsonPresentSchema, keyPattern } from "../schema/common.js";
+import { jsonPresentSchema, keyPattern, keyRule } from "../schema/common.js";
 import { apiTokens, userPreferences, userSchemas, users } from "../schema/index.js";
 import { type PublicUser, passwordSchema, publicUser } from "./auth.js";
 import { parseInput } from "./input.js";
@@ -17,7 +17,7 @@ export const updateMeInput = z
     currentPassword: z.string().max(1024).optional(),
   })
   .strict();
-export const preferenceKey = z.string().regex(keyPattern, "letters, digits and . _ : - (up to 100)");
+export const preferenceKey = z.string().regex(keyPattern, keyRule);
 export const preferenceInput = z.object({ value: jsonPresentSchema }).strict();
 
 /** The signed-in user; agents have no "me" of this kind. */
