@@ -161,6 +161,15 @@ describe.each(testDialects())("teams over HTTP on $name", (dialect) => {
     expect(bad.problem.errors?.find((e) => e.path === "body.slug")?.message).toBe(
       "lower-case letters, digits and inner hyphens (up to 64)",
     );
+    const unknownKeys = await fetch(`${api.url}/api/v1/teams`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${outsider.accessToken}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ name: "x", slug: "ok", extra: 1, colour: "red" }),
+    });
+    expect(((await unknownKeys.json()) as { errors: unknown }).errors).toEqual([
+      { path: "body.extra", message: "not a known field" },
+      { path: "body.colour", message: "not a known field" },
+    ]);
     for (const body of [{ name: "x" }, { name: "x", slug: "ok", extra: 1 }, [], "team"]) {
       const res = await fetch(`${api.url}/api/v1/teams`, {
         method: "POST",

@@ -105,12 +105,15 @@ export class ValidationError extends DataError {
 const NO_OPTION_TOOK_IT = "Invalid input";
 
 /**
- * A zod issue as the caller can act on it. When a union's input is of the type of only one of its
- * options, that option's issues say what is wrong: a cost entry's bad field, rather than "Invalid
- * input" for the whole entry because it is not an array of entries either. A union with a message
- * of its own keeps it.
+ * A zod issue as the caller can act on it. Each unknown key is an issue at its own path, as any
+ * other field's is. When a union's input is of the type of only one of its options, that option's
+ * issues say what is wrong: a cost entry's bad field, rather than "Invalid input" for the whole
+ * entry because it is not an array of entries either. A union with a message of its own keeps it.
  */
 function explained(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => ({ ...issue, path: [...issue.path, key], message: "not a known field" }));
+  }
   if (issue.code !== "invalid_union" || issue.message !== NO_OPTION_TOOK_IT) return [issue];
   const wrongType = (option: z.core.$ZodIssue[]) =>
     option.length === 1 && option[0]?.code === "invalid_type" && option[0].path.length === 0;
