@@ -14,6 +14,7 @@ import {
 import { type TestDatabase, testDialects } from "@groundwork/db/testing";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { fixtureDatabase } from "./fixtures/database.js";
 import { fixtureTables, items, memberships, owners } from "./fixtures/schema.js";
 
@@ -133,5 +134,37 @@ describe("DatabaseUnavailableError when the database cannot be reached", () => {
   it("for a SQLite file that cannot be created", async () => {
     const error = await openDatabase({ url: "file:/etc/hostname/not-a-dir/cannot.db" }).catch((e) => e);
     expect(error).toBeInstanceOf(DatabaseUnavailableError);
+  });
+});
+
+describe("ValidationError.fromZod", () => {
+  const entry = z.strictObject({ amount: z.int().min(0), note: z.string().optional() });
+  const issuesOf = (schema: z.ZodType, value: unknown) => {
+    const result = schema.safeParse(value);
+    if (result.success) throw new Error("expected a failure");
+    return ValidationError.fromZod(result.error).issues;
+  };
+
+  it("reports a union's failure in the one option of the input's type", () => {
+    const oneOrMany = z.union([entry, z.array(entry)]);
+    expect(issuesOf(oneOrMany, { amount: 1.5 })).toEqual([
+      { path: ["amount"], message: "Invalid input: expected int, received number" },
+    ]);
+    expect(issuesOf(oneOrMany, [{ amount: 1 }, { amount: "x" }])).toEqual([
+      { path: [1, "amount"], message: "Invalid input: expected number, received string" },
+    ]);
+    // No option of the input's type, or a union with a message of its own: the union's issue.
+    expect(issuesOf(oneOrMany, "x")).toEqual([{ path: [], message: "Invalid input" }]);
+    const when = z.union([z.iso.date(), z.iso.datetime()], { error: "a date or a date and time" });
+    expect(issuesOf(z.object({ when }), { when: "soon" })).toEqual([
+      { path: ["when"], message: "a date or a date and time" },
+    ]);
+  });
+
+  it("reports each unknown key at its own path", () => {
+    expect(issuesOf(z.array(entry), [{ amount: 1, colour: "red", size: 2 }])).toEqual([
+      { path: [0, "colour"], message: "not a known field" },
+      { path: [0, "size"], message: "not a known field" },
+    ]);
   });
 });
