@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { parseDatabaseUrl } from "@groundwork/db";
 import { type TestDatabase, testDialects } from "@groundwork/db/testing";
 import { tables, users } from "@groundwork/domain";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -41,12 +42,37 @@ describe.each(testDialects())("groundwork migrate on $name", (dialect) => {
 
   it("applies, reports and reverts migrations", async () => {
     let run = capture();
-    expect(await main(["migrate", "status"], run.out)).toBe(0);
-    expect(run.lines.join("\n")).toMatch(/pending\s+0000_initial/);
+    if (!testDb.url.startsWith("postgres")) {
+      // A SQLite file or PGlite folder that holds no database yet is a DATABASE_URL naming the wrong
+      // place for every command but those that make one: nothing is made, nothing backed up.
+      const target = parseDatabaseUrl(testDb.url);
+      const place = target.driver === "better-sqlite3" ? target.file : target.driver === "pglite" ? target.dataDir : "";
+      const refusal = `no database at ${place} (DATABASE_URL); groundwork migrate up or serve makes one there`;
+      for (const argv of [
+        ["migrate", "status"],
+        ["migrate", "down"],
+        ["backup", "copy.db"],
+        ["transfer", "--to", ":memory:"],
+      ]) {
+        run = capture();
+        expect(await main(argv, run.out), argv.join(" ")).toBe(1);
+        expect(run.errors).toEqual([`groundwork ${argv[0]}: ${refusal}`]);
+      }
+      expect(existsSync(path.join(place ?? "", target.driver === "pglite" ? "PG_VERSION" : ""))).toBe(false);
+      expect(existsSync("copy.db")).toBe(false);
+      run = capture();
+    } else {
+      expect(await main(["migrate", "status"], run.out)).toBe(0);
+      expect(run.lines.join("\n")).toMatch(/pending\s+0000_initial/);
+      run = capture();
+    }
 
-    run = capture();
     expect(await main(["migrate", "up"], run.out)).toBe(0);
     expect(run.lines).toContain("applied  0000_initial");
+
+    run = capture();
+    expect(await main(["migrate", "status"], run.out)).toBe(0);
+    expect(run.lines.join("\n")).toMatch(/applied\s+0000_initial/);
 
     run = capture();
     expect(await main(["migrate", "up"], run.out)).toBe(0);

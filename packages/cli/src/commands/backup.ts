@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { backupDatabase, defaultBackupFile } from "../backup.js";
 import { readConfig } from "../config.js";
-import { openConfiguredDatabase } from "../open.js";
+import { openExistingDatabase } from "../open.js";
 import { commandArgs, type Output, UsageError } from "../output.js";
 
 export const backupHelp = `Usage: groundwork backup [<file>]
@@ -21,7 +21,7 @@ export async function backup(args: string[], out: Output): Promise<number> {
   const given = positionals[0] === undefined ? undefined : path.resolve(positionals[0]);
   if (given !== undefined && existsSync(given)) throw new UsageError(`${given} exists already: name a new file`);
 
-  const db = await openConfiguredDatabase(readConfig());
+  const db = await openExistingDatabase(readConfig());
   try {
     const file = given ?? defaultBackupFile(db);
     out.info(`backing up ${db.url} (${db.driver}) to ${file} …`);

@@ -2,7 +2,7 @@ import { Migrator } from "@groundwork/db";
 import { migrationsDir } from "@groundwork/domain";
 import { backupDatabase, defaultBackupFile } from "../backup.js";
 import { readConfig } from "../config.js";
-import { openConfiguredDatabase } from "../open.js";
+import { openConfiguredDatabase, openExistingDatabase } from "../open.js";
 import { commandArgs, type Output, UsageError } from "../output.js";
 
 export const migrateHelp = `Usage: groundwork migrate <status|up|down> [options]
@@ -34,7 +34,8 @@ export async function migrate(args: string[], out: Output): Promise<number> {
   if (action === "up" && values.force) throw new UsageError("--force is for down only");
 
   const config = readConfig();
-  const db = await openConfiguredDatabase(config);
+  // Only `up` makes the database it migrates, as serve does.
+  const db = await (action === "up" ? openConfiguredDatabase(config) : openExistingDatabase(config));
   try {
     const migrator = new Migrator(db, migrationsDir(db.dialect));
     if (action === "status") {

@@ -1,7 +1,7 @@
 import { Migrator, openDatabase, parseDatabaseUrl } from "@groundwork/db";
 import { migrationsDir, tables } from "@groundwork/domain";
 import { readConfig } from "../config.js";
-import { openConfiguredDatabase } from "../open.js";
+import { openExistingDatabase } from "../open.js";
 import { commandArgs, type Output, UsageError } from "../output.js";
 import { rowCounts, transferRows } from "../transfer.js";
 
@@ -26,7 +26,7 @@ export async function transfer(args: string[], out: Output): Promise<number> {
     throw new UsageError(`--to: ${(error as Error).message.replace(/^DATABASE_URL /, "")}`);
   }
 
-  const source = await openConfiguredDatabase(readConfig());
+  const source = await openExistingDatabase(readConfig());
   try {
     const target = await openDatabase({ url: to, tables });
     try {
