@@ -1,17 +1,16 @@
 import { ValidationError } from "@groundwork/db";
 import { swaggerUI } from "@hono/swagger-ui";
-import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { TrieRouter } from "hono/router/trie-router";
-import type { AppDependencies, AppEnv } from "./env.js";
+import type { AppDependencies } from "./env.js";
 import { resolvePrincipal } from "./middleware/auth.js";
 import { jsonAnswers } from "./middleware/json-answers.js";
 import { requireJsonBody } from "./middleware/media-type.js";
 import { requestLog } from "./middleware/request-log.js";
 import { type ProblemCode, toProblem } from "./problem.js";
 import { sendProblem } from "./respond.js";
-import { router } from "./router.js";
+import { locatedInRequest, router } from "./router.js";
 import { activitiesRoutes } from "./routes/activities.js";
 import { agentsRoutes } from "./routes/agents.js";
 import { authRoutes } from "./routes/auth.js";
@@ -127,7 +126,7 @@ export function createApp(deps: AppDependencies) {
       const detail = code === "validation_failed" ? "the body is not valid JSON" : undefined;
       return sendProblem(c, code, detail ? { detail } : {});
     }
-    const { code, init, expected } = toProblem(error instanceof ValidationError ? inRequest(c, error) : error);
+    const { code, init, expected } = toProblem(error instanceof ValidationError ? locatedInRequest(c, error) : error);
     const requestId = c.get("requestId");
     if (expected) deps.logger.debug({ requestId, code, err: error }, "request refused");
     else deps.logger.error({ requestId, err: error }, "request failed");
@@ -137,34 +136,6 @@ export function createApp(deps: AppDependencies) {
 }
 
 export type App = ReturnType<typeof createApp>;
-
-/** The validated parts of a request a service's input comes from, and how problem paths name them. */
-const INPUTS = [
-  ["json", "body"],
-  ["query", "query"],
-  ["param", "path"],
-] as const;
-
-/**
- * A service's ValidationError with each path located in the request, as the route's validators
- * locate theirs (`body.agentId`, `query.cursor`): by the part of the request whose validated value
- * holds the path's first step. A path found in none stays as it is.
- */
-function inRequest(c: Context<AppEnv>, error: ValidationError): ValidationError {
-  const request = c.req as unknown as { valid(target: string): unknown };
-  const issues = error.issues.map((issue) => {
-    const [first] = issue.path;
-    if (first === undefined) return issue;
-    for (const [target, name] of INPUTS) {
-      const data = request.valid(target);
-      if (data !== null && typeof data === "object" && Object.hasOwn(data, first)) {
-        return { ...issue, path: [name, ...issue.path] };
-      }
-    }
-    return issue;
-  });
-  return new ValidationError(issues, error.table);
-}
 
 /**
  * The methods routed at a path, for a 405's `Allow` (HEAD wherever GET is, as Hono answers it):

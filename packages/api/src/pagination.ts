@@ -1,6 +1,6 @@
 import type { AnyTable, ListOptions, Page, SortKey } from "@groundwork/db";
+import { ValidationError } from "@groundwork/db";
 import { z } from "@hono/zod-openapi";
-import { HttpProblem } from "./problem.js";
 
 export const MAX_PAGE = 200;
 
@@ -49,10 +49,7 @@ export function listOptions<T extends AnyTable>(
       : [...defaultSort];
   for (const key of sort) {
     if (!sortable.includes(key.replace(/^-/, ""))) {
-      throw new HttpProblem("validation_failed", {
-        detail: "the request query is not valid",
-        errors: [{ path: "query.sort", message: `cannot sort by "${key}"; use ${sortable.join(", ")}` }],
-      });
+      throw new ValidationError([{ path: ["sort"], message: `cannot sort by "${key}"; use ${sortable.join(", ")}` }]);
     }
   }
   return { limit: query.limit, cursor: query.cursor, count: query.count, sort: sort as SortKey<T>[] };

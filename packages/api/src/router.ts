@@ -1,7 +1,12 @@
 import { ValidationError } from "@groundwork/db";
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import type { AppEnv } from "./env.js";
 import { HttpProblem } from "./problem.js";
+
+/** What problem paths call the parts of a request that validators check (Hono's targets). */
+const PART_NAMES: Record<string, string> = { json: "body", query: "query", param: "path" };
+const partName = (target: string) => PART_NAMES[target] ?? target;
 
 /**
  * A router whose request validation failures become `validation_failed` problems, with one entry
@@ -10,7 +15,7 @@ import { HttpProblem } from "./problem.js";
 export function router() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
-      const target = result.target === "json" ? "body" : result.target === "param" ? "path" : result.target;
+      const target = partName(result.target);
       if (result.success) {
         const issues = unstorable(result.data, target);
         if (issues.length > 0) {
@@ -27,6 +32,24 @@ export function router() {
       });
     },
   });
+}
+
+/**
+ * A ValidationError from past the validators (a service's) with each path located in the request as
+ * theirs are (`body.agentId`, `query.cursor`): by the validated part of the request that holds the
+ * path's first step. A path found in none stays as it is.
+ */
+export function locatedInRequest(c: Context<AppEnv>, error: ValidationError): ValidationError {
+  const request = c.req as unknown as { valid(target: string): unknown };
+  const parts = Object.entries(PART_NAMES).map(([target, name]) => [name, request.valid(target)] as const);
+  const issues = error.issues.map((issue) => {
+    const [first] = issue.path;
+    const part = parts.find(
+      ([, data]) => first !== undefined && data !== null && typeof data === "object" && Object.hasOwn(data, first),
+    );
+    return part ? { ...issue, path: [part[0], ...issue.path] } : issue;
+  });
+  return new ValidationError(issues, error.table);
 }
 
 // U+0000 and lone surrogates: PostgreSQL refuses the one where SQLite stores it, and both silently
