@@ -607,8 +607,9 @@ export class Repository<T extends AnyTable> {
       const keys = Object.keys(row);
       if (previous === undefined || !sameKeys(keys, previous)) {
         const signature = keys.join(",");
-        group = groups.get(signature) ?? [];
-        if (group.length === 0) groups.set(signature, group);
+        const known = groups.get(signature);
+        group = known ?? [];
+        if (!known) groups.set(signature, group);
         previous = keys;
       }
       group.push(i);
