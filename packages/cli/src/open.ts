@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { type Database, openDatabase, parseDatabaseUrl } from "@groundwork/db";
+import { type Database, type DatabaseTarget, openDatabase, parseDatabaseUrl } from "@groundwork/db";
 import { tables } from "@groundwork/domain";
 import type { Config } from "./config.js";
 import { UsageError } from "./output.js";
@@ -16,16 +16,20 @@ export function openConfiguredDatabase(config: Config): Promise<Database> {
  * DATABASE_URL that names the wrong place, not a database to make (a backup of it would be empty).
  */
 export function openExistingDatabase(config: Config): Promise<Database> {
-  const target = parseDatabaseUrl(config.databaseUrl);
-  // A PGlite folder holds a database once PG_VERSION is written in it.
-  const [place, mark] =
-    target.driver === "better-sqlite3" && target.file !== ":memory:"
-      ? [target.file, target.file]
-      : target.driver === "pglite" && target.dataDir !== undefined
-        ? [target.dataDir, path.join(target.dataDir, "PG_VERSION")]
-        : [];
-  if (place !== undefined && mark !== undefined && !existsSync(mark)) {
-    throw new UsageError(`no database at ${place} (DATABASE_URL); groundwork migrate up or serve makes one there`);
+  const missing = missingPlace(parseDatabaseUrl(config.databaseUrl));
+  if (missing !== undefined) {
+    throw new UsageError(`no database at ${missing} (DATABASE_URL); groundwork migrate up or serve makes one there`);
   }
   return openConfiguredDatabase(config);
+}
+
+/** The SQLite file, or PGlite folder without a database in it (no PG_VERSION), that is not there. */
+function missingPlace(target: DatabaseTarget): string | undefined {
+  if (target.driver === "better-sqlite3" && target.file !== ":memory:") {
+    return existsSync(target.file) ? undefined : target.file;
+  }
+  if (target.driver === "pglite" && target.dataDir !== undefined) {
+    return existsSync(path.join(target.dataDir, "PG_VERSION")) ? undefined : target.dataDir;
+  }
+  return undefined;
 }
