@@ -67,8 +67,18 @@ export const jsonPresentSchema = z.union([
 ]);
 
 const DATE_TIME_TEXT = "a date and time with its offset, such as 2026-01-31T09:00:00Z, or a date, such as 2026-01-31";
-const asText = (value: unknown) =>
-  value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString() : value;
+
+type TimeForm = z.ZodType<string | number>;
+
+/**
+ * A point in time as input, from a Date (written as ISO text first) or from what `forms` take, with
+ * one message for anything else; the result is a Date.
+ */
+function timeInput(forms: readonly [TimeForm, ...TimeForm[]], message: string) {
+  const asText = (value: unknown) =>
+    value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString() : value;
+  return z.preprocess(asText, z.union(forms, { error: message })).transform((value) => new Date(value));
+}
 
 /**
  * A point in time as input: a Date, or ISO 8601 text, a date and time with `Z` or an offset
@@ -76,16 +86,10 @@ const asText = (value: unknown) =>
  * Anything else is refused with one message: JavaScript's own parsing would take `1` as the year
  * 2001, `March 3` as a date in 2001 and `true` as 1970.
  */
-export const dateTimeInput = z
-  .preprocess(asText, z.union([z.iso.datetime({ offset: true }), z.iso.date()], { error: `must be ${DATE_TIME_TEXT}` }))
-  .transform((text) => new Date(text));
+export const dateTimeInput = timeInput([z.iso.datetime({ offset: true }), z.iso.date()], `must be ${DATE_TIME_TEXT}`);
 
 /** `dateTimeInput` that also takes epoch milliseconds (a whole number from 0), as `Date.now()` gives. */
-export const dateTimeOrEpochInput = z
-  .preprocess(
-    asText,
-    z.union([z.iso.datetime({ offset: true }), z.iso.date(), z.number().int().min(0).max(253_402_300_799_999)], {
-      error: `must be ${DATE_TIME_TEXT}, or epoch milliseconds`,
-    }),
-  )
-  .transform((value) => new Date(value));
+export const dateTimeOrEpochInput = timeInput(
+  [z.iso.datetime({ offset: true }), z.iso.date(), z.number().int().min(0).max(253_402_300_799_999)],
+  `must be ${DATE_TIME_TEXT}, or epoch milliseconds`,
+);
