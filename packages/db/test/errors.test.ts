@@ -155,9 +155,10 @@ describe("ValidationError.fromZod", () => {
     ]);
     // No option of the input's type, or a union with a message of its own: the union's issue.
     expect(issuesOf(oneOrMany, "x")).toEqual([{ path: [], message: "Invalid input" }]);
-    const when = z.union([z.iso.date(), z.iso.datetime()], { error: "a date or a date and time" });
-    expect(issuesOf(z.object({ when }), { when: "soon" })).toEqual([
-      { path: ["when"], message: "a date or a date and time" },
+    const named = z.union([entry, z.array(entry)], { error: "an entry or a list of entries" });
+    // An object, as only the first option takes, yet the union's own message is what it says.
+    expect(issuesOf(z.object({ named }), { named: { amount: "x" } })).toEqual([
+      { path: ["named"], message: "an entry or a list of entries" },
     ]);
   });
 
