@@ -10,7 +10,7 @@ import { type TestDatabase, testDialects } from "@groundwork/db/testing";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixtureDatabase } from "./fixtures/database.js";
-import { items, memberships, owners } from "./fixtures/schema.js";
+import { counters, items, memberships, owners } from "./fixtures/schema.js";
 
 describe.each(testDialects())("repository on $name", (dialect) => {
   let testDb: TestDatabase;
@@ -444,6 +444,20 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     ]);
     const stored = await itemRepo.list({ where: { ownerId: owner.id, title: { startsWith: "X" } }, sort: "title" });
     expect(stored.data).toEqual(mixed);
+  });
+
+  it("returns rows as stored and as a read returns them: uuids in lower case, values copied, database defaults read", async () => {
+    const owner = await newOwner("Echo");
+    const data = { tags: ["a"], nested: { n: 1 } };
+    const [item] = await itemRepo.createMany([{ ownerId: owner.id.toUpperCase(), title: "Echo", data }]);
+    expect(item?.ownerId).toBe(owner.id);
+    data.tags.push("changed after the insert");
+    expect(item?.data).toEqual({ tags: ["a"], nested: { n: 1 } });
+    expect(await itemRepo.get((item?.id ?? "").toUpperCase())).toEqual(item);
+    expect((await itemRepo.list({ where: { ownerId: owner.id.toUpperCase() } })).data).toEqual([item]);
+
+    const counter = await db.repo(counters).create({ id: `echo-${owner.id}` });
+    expect(counter).toEqual({ id: `echo-${owner.id}`, value: 0, label: "counter" });
   });
 
   it(`stores JSON as ${dialect.dialect === "sqlite" ? "text" : "jsonb"} and booleans natively`, async () => {

@@ -11,7 +11,7 @@ import {
   isNull,
   or,
   Placeholder,
-  type SQL,
+  SQL,
   sql,
   type Table,
 } from "drizzle-orm";
@@ -192,6 +192,13 @@ interface InsertPlan {
   keys: string[];
   columns: Column[];
   rowsPerStatement: number;
+  /**
+   * Where each column of the stored row comes from, in `decoders` order: the index in `keys` of the
+   * value bound for it, or the driver value the database gives a column left out (its constant
+   * default, else null). Undefined when the database computes a value of its own (an SQL default, a
+   * generated column, a key it assigns): such rows are read back.
+   */
+  stored?: (number | { value: unknown })[];
 }
 
 /** What a repository needs of its table, worked out once per table and dialect, not per session. */
@@ -216,6 +223,9 @@ interface TableInfo {
   insertPlans: Map<string, InsertPlan>;
 }
 const tableInfo = new WeakMap<Table, TableInfo>();
+
+/** Columns of kind uuid, in either dialect: their values are bound in lower case, as PostgreSQL stores them. */
+const uuidColumns = new WeakSet<Column>();
 
 /** An application-side default of a column ($defaultFn, else $onUpdateFn), if it has one. */
 function defaultOf(column: Column): (() => unknown) | undefined {
@@ -247,6 +257,7 @@ function rowMaker(decoders: [string, Column][]): (raw: unknown[]) => Values {
 function describe(definition: AnyTable, table: Table): TableInfo {
   const columns = getTableColumns(table) as Record<string, PgColumn>;
   const decoders: [string, Column][] = Object.entries(columns);
+  for (const [key, column] of decoders) if (definition.info.columns[key]?.kind === "uuid") uuidColumns.add(column);
   return {
     columns,
     decoders,
@@ -626,10 +637,29 @@ export class Repository<T extends AnyTable> {
         keys,
         columns: keys.map((key) => this.columnOf(key)),
         rowsPerStatement: Math.max(1, Math.floor(MAX_BOUND_VALUES / keys.length)),
+        stored: this.storedFrom(keys),
       };
       remember(this.info.insertPlans, signature, plan);
     }
     return plan;
+  }
+
+  /** See `InsertPlan.stored`. */
+  private storedFrom(keys: string[]): InsertPlan["stored"] {
+    const stored: (number | { value: unknown })[] = [];
+    for (const [key, column] of this.info.decoders) {
+      const bound = keys.indexOf(key);
+      if (bound >= 0) {
+        stored.push(bound);
+        continue;
+      }
+      const computed = column as Column & { generated?: unknown; generatedIdentity?: unknown };
+      if (column.primary || computed.generated || computed.generatedIdentity) return undefined;
+      if (!column.hasDefault) stored.push({ value: null });
+      else if (column.default === undefined || is(column.default, SQL)) return undefined;
+      else stored.push({ value: encode(column, column.default) });
+    }
+    return stored;
   }
 
   /** How many insert statements `insertRows` takes for these groups of rows. */
@@ -649,7 +679,10 @@ export class Repository<T extends AnyTable> {
     const result: Row<T>[] = new Array(returning ? rows.length : 0);
     // Rows with the same columns go in one statement; the result keeps the input order.
     for (const [signature, indexes] of groups) {
-      const { keys, columns, rowsPerStatement } = this.insertPlan(signature);
+      const { keys, columns, rowsPerStatement, stored } = this.insertPlan(signature);
+      // Where the database adds nothing of its own, the stored rows are the values sent, decoded as
+      // a read decodes them: the server need not send them back, nor the driver parse them.
+      const readBack = returning && !stored;
       for (let start = 0; start < indexes.length; start += rowsPerStatement) {
         const chunk = indexes.slice(start, start + rowsPerStatement);
         const values = new InsertValues(
@@ -658,21 +691,21 @@ export class Repository<T extends AnyTable> {
           columns,
         );
         const inserted = await this.execute<Row<T>[]>(
-          `insert|${signature}|${chunk.length}${returning ? "" : "|bare"}`,
+          `insert|${signature}|${chunk.length}${readBack ? "" : "|bare"}`,
           // The placeholders are made only when the statement is built, not on every call.
           (db) => {
             const insert = db.insert(this.table).values(values.placeholders());
-            return returning ? insert.returning() : insert;
+            return readBack ? insert.returning() : insert;
           },
           values,
-          returning ? "all" : "run",
+          readBack ? "all" : "run",
           // Bulk statements vary in size and are large: keeping each would crowd out the hot ones.
           chunk.length <= CACHED_INSERT_ROWS,
           true,
         );
         if (!returning) continue;
         chunk.forEach((index, n) => {
-          result[index] = inserted[n] as Row<T>;
+          result[index] = (stored ? this.info.rowOf(values.stored(n, stored)) : inserted[n]) as Row<T>;
         });
       }
     }
@@ -1339,6 +1372,8 @@ const encode = (column: Column, value: unknown) => {
   // Drizzle sends a PostgreSQL timestamp as `toISOString()`; `isoString` writes the same text for a
   // quarter of the cost (a 100-row insert has 200 of them). An invalid date still throws as before.
   if (value instanceof Date && column.columnType === "PgTimestamp") return isoString(value) ?? value.toISOString();
+  // PostgreSQL stores a uuid in lower case whatever case it was given; SQLite would keep text as given.
+  if (typeof value === "string" && uuidColumns.has(column)) return value.toLowerCase();
   return column.mapToDriverValue(value);
 };
 
@@ -1367,25 +1402,39 @@ class InsertValues {
   /** The values by placeholder name. */
   named(): Values {
     const named: Values = {};
-    this.rows.forEach((row, n) => {
-      this.keys.forEach((key, k) => {
-        named[`r${n}_${key}`] = encode(this.columns[k] as Column, row[key]);
-      });
-    });
+    const encoded = this.encoded();
+    let i = 0;
+    for (let n = 0; n < this.rows.length; n++) {
+      for (const key of this.keys) named[`r${n}_${key}`] = encoded[i++];
+    }
     return named;
   }
 
   /** The values in the order of `statement`'s parameters. */
   args(statement: { params: unknown[]; positional?: boolean }): unknown[] {
     statement.positional ??= this.inOrder(statement.params);
-    if (!statement.positional) return fillPlaceholders(statement.params, this.named());
+    return statement.positional ? this.encoded() : fillPlaceholders(statement.params, this.named());
+  }
+
+  /** Row `n` as the database stores it, as driver values in `decoders` order (see `InsertPlan.stored`). */
+  stored(n: number, stored: (number | { value: unknown })[]): unknown[] {
+    const encoded = this.encoded();
+    const offset = n * this.keys.length;
+    return stored.map((from) => (typeof from === "number" ? encoded[offset + from] : from.value));
+  }
+
+  private encodedValues?: unknown[];
+  /** Every row's values encoded by their columns, row after row, each in `keys` order. */
+  private encoded(): unknown[] {
+    if (this.encodedValues) return this.encodedValues;
     const { rows, keys, columns } = this;
-    const args = new Array(rows.length * keys.length);
+    const encoded = new Array(rows.length * keys.length);
     let i = 0;
     for (const row of rows) {
-      for (let k = 0; k < keys.length; k++) args[i++] = encode(columns[k] as Column, row[keys[k] as string]);
+      for (let k = 0; k < keys.length; k++) encoded[i++] = encode(columns[k] as Column, row[keys[k] as string]);
     }
-    return args;
+    this.encodedValues = encoded;
+    return encoded;
   }
 
   private inOrder(params: unknown[]): boolean {
