@@ -13,7 +13,7 @@ export {
   type MigrationStatus,
   Migrator,
 } from "./migrations/runner.js";
-export { isoString } from "./repository/iso-string.js";
+export { dateFromTimestampText, isoString } from "./repository/iso-string.js";
 export type {
   Condition,
   Deleted,
@@ -35,6 +35,7 @@ export type {
   WithIncluded,
 } from "./repository/repository.js";
 export { Repository } from "./repository/repository.js";
+export { escapeLike } from "./repository/where.js";
 export {
   type AnyColumn,
   Column,

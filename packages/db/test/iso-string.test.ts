@@ -1,4 +1,4 @@
-import { isoString } from "@groundwork/db";
+import { dateFromTimestampText, isoString } from "@groundwork/db";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
@@ -20,6 +20,38 @@ describe("isoString", () => {
         expect(isoString(new Date(ms))).toBe(new Date(ms).toISOString());
       }),
       { numRuns: 50_000 },
+    );
+  });
+});
+
+/** A moment as PostgreSQL writes a timestamptz in UTC: `0099-06-01 12:00:00.25+00`, ` BC` before year 1. */
+function postgresText(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  const [, sign, digits, rest] = /^([+-]?)(\d+)(-.*)$/.exec(iso) as RegExpExecArray;
+  const astronomical = sign === "-" ? -Number(digits) : Number(digits);
+  const year = astronomical <= 0 ? 1 - astronomical : astronomical;
+  const [date, time] = (rest as string).replace("Z", "").split("T") as [string, string];
+  const fraction = time.replace(/\.?0+$/, "");
+  return `${String(year).padStart(4, "0")}${date} ${fraction}+00${astronomical <= 0 ? " BC" : ""}`;
+}
+
+describe("dateFromTimestampText", () => {
+  it("reads PostgreSQL's text of every moment it can hold, before the year 1000 and BC included", () => {
+    expect(postgresText(Date.parse("0099-06-01T12:00:00.250Z"))).toBe("0099-06-01 12:00:00.25+00");
+    for (const text of ["0099-06-01 12:00:00.25+00", "2026-01-31 09:00:00+00", "1930-06-01 00:19:32+00:19:32"]) {
+      expect(Number.isNaN(dateFromTimestampText(text).getTime()), text).toBe(false);
+    }
+    expect(dateFromTimestampText("0099-06-01 12:00:00.25+00").toISOString()).toBe("0099-06-01T12:00:00.250Z");
+    expect(dateFromTimestampText("0001-01-01 00:00:00+00 BC").toISOString()).toBe("0000-01-01T00:00:00.000Z");
+    expect(dateFromTimestampText("1930-06-01 00:19:32+00:19:32").toISOString()).toBe("1930-06-01T00:00:00.000Z");
+    expect(dateFromTimestampText("2026-01-31T09:00:00.123+02:00").toISOString()).toBe("2026-01-31T07:00:00.123Z");
+    expect(Number.isNaN(dateFromTimestampText("infinity").getTime())).toBe(true);
+    // From 4713 BC, PostgreSQL's first year, to the last year a Date holds.
+    fc.assert(
+      fc.property(fc.integer({ min: -210_866_760_000_000, max: 8_640_000_000_000_000 }), (ms) => {
+        expect(dateFromTimestampText(postgresText(ms)).getTime()).toBe(ms);
+      }),
+      { numRuns: 20_000 },
     );
   });
 });

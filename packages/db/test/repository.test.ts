@@ -99,6 +99,8 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     expect(await titles({ where: { ...base, title: { startsWith: "Item 9" } } })).toEqual([9]);
     expect(await titles({ where: { ...base, score: null } })).toEqual([0, 2, 4, 6, 8]);
     expect(await titles({ where: { ...base, score: { isNull: false } } })).toEqual([1, 3, 5, 7, 9]);
+    expect(await titles({ where: { ...base, score: { isNull: true } } })).toEqual([0, 2, 4, 6, 8]);
+    expect(await itemRepo.count({ ...base, score: { isNull: false } })).toBe(5);
     expect(await itemRepo.count({ ...base, status: "active" })).toBe(3);
 
     // JSON arrays: `contains` finds rows whose array holds the element, on both dialects.
@@ -120,6 +122,20 @@ describe.each(testDialects())("repository on $name", (dialect) => {
       ValidationError,
     );
     await expect(itemRepo.list({ where: { nope: 1 } as never })).rejects.toBeInstanceOf(ValidationError);
+
+    // A condition that is not one, or a value the column cannot hold, is a ValidationError at its place.
+    const problem = (where: unknown) =>
+      itemRepo.list({ where: where as never }).then(
+        () => undefined,
+        (e: unknown) => (e instanceof ValidationError ? e.issues.map((i) => i.path.join(".")) : e),
+      );
+    expect(await problem({ rank: { gte: 1, lts: 3 } })).toEqual(["where.rank.lts"]);
+    expect(await problem({ rank: {} })).toEqual(["where.rank"]);
+    expect(await problem({ dueAt: { gt: "2024-01-01" } })).toEqual(["where.dueAt.gt"]);
+    expect(await problem({ dueAt: { in: [new Date(), new Date(Number.NaN)] } })).toEqual(["where.dueAt.in.1"]);
+    expect(await problem({ ownerId: "not-a-uuid" })).toEqual(["where.ownerId"]);
+    expect(await problem({ rank: { like: "1%" } })).toEqual(["where.rank.like"]);
+    expect(await problem({ ownerId: { startsWith: "0" } })).toEqual(["where.ownerId.startsWith"]);
   });
 
   it("pages through every row exactly once by cursor, whatever the sort, nulls included", async () => {
@@ -326,6 +342,13 @@ describe.each(testDialects())("repository on $name", (dialect) => {
       NotFoundError,
     );
     await expect(itemRepo.update(item.id, { rank: "high" as never })).rejects.toBeInstanceOf(ValidationError);
+
+    // Nothing to change is no edit: the version and updatedAt stay, a stale version is still refused.
+    const unchanged = await itemRepo.update(item.id, {}, { expectedVersion: 3 });
+    expect(unchanged).toEqual(noCheck);
+    expect(await itemRepo.update(item.id, { title: undefined })).toEqual(noCheck);
+    await expect(itemRepo.update(item.id, {}, { expectedVersion: 2 })).rejects.toBeInstanceOf(VersionConflictError);
+    await expect(itemRepo.update("01900000-0000-7000-8000-000000000000", {})).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it("increments a counter atomically, without counting it as an edit", async () => {
@@ -341,6 +364,9 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     expect(after.updatedAt).toEqual(item.updatedAt);
     expect(await itemRepo.increment(item.id, "rank", -5)).toBe(20);
     await expect(itemRepo.increment(item.id, "score" as never)).rejects.toBeInstanceOf(ValidationError);
+    // A null counter counts from 0, and stores what it returns.
+    expect(await itemRepo.increment(item.id, "big" as never, 2)).toBe(2);
+    expect((await itemRepo.get(item.id)).big).toBe(2);
     await expect(itemRepo.increment("01900000-0000-7000-8000-000000000000", "rank")).rejects.toBeInstanceOf(
       NotFoundError,
     );
@@ -458,6 +484,28 @@ describe.each(testDialects())("repository on $name", (dialect) => {
 
     const counter = await db.repo(counters).create({ id: `echo-${owner.id}` });
     expect(counter).toEqual({ id: `echo-${owner.id}`, value: 0, label: "counter" });
+  });
+
+  it("reads back timestamps of every era exactly, PostgreSQL sessions in UTC", async () => {
+    const owner = await newOwner("Era");
+    const moments = [
+      "1930-06-01T00:00:00.000Z",
+      "0099-06-01T12:00:00.250Z",
+      "0001-01-01T00:00:00.000Z",
+      "9999-12-31T23:59:59.999Z",
+    ];
+    for (const moment of moments) {
+      const item = await itemRepo.create({ ownerId: owner.id, title: moment, dueAt: new Date(moment) });
+      expect(item.dueAt?.toISOString()).toBe(moment);
+      expect((await itemRepo.get(item.id)).dueAt?.toISOString()).toBe(moment);
+      expect(
+        (await itemRepo.list({ where: { ownerId: owner.id, dueAt: new Date(moment) } })).data.map((r) => r.title),
+      ).toEqual([moment]);
+    }
+    if (dialect.dialect === "postgres") {
+      const [zone] = await db.execute<{ TimeZone: string }>((await import("drizzle-orm")).sql`show time zone`);
+      expect(zone?.TimeZone).toBe("UTC");
+    }
   });
 
   it(`stores JSON as ${dialect.dialect === "sqlite" ? "text" : "jsonb"} and booleans natively`, async () => {

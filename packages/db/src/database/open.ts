@@ -124,7 +124,14 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       if (!Number.isInteger(poolMax) || poolMax < 1)
         throw new ConfigurationError("DATABASE_POOL_MAX must be a whole number ≥ 1");
       const connect = (connectionUrl: string) =>
-        postgres(connectionUrl, { max: poolMax, onnotice: () => {}, connect_timeout: 10, idle_timeout: 60 });
+        postgres(connectionUrl, {
+          max: poolMax,
+          onnotice: () => {},
+          connect_timeout: 10,
+          idle_timeout: 60,
+          // Timestamps are read as text: in UTC, whatever the server's zone, their offsets are whole hours.
+          connection: { TimeZone: "UTC" },
+        });
       const client = connect(options.url);
       const replicas = replicaUrls.map(connect);
       const all = [client, ...replicas];
@@ -159,6 +166,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
         client = new PGlite(target.dataDir);
         await client.waitReady;
         Object.assign(client.parsers, PGLITE_TEXT_PARSERS);
+        await client.exec("set time zone 'UTC'");
       } catch (error) {
         throw new DatabaseUnavailableError({
           cause: new Error(`cannot open PGlite database ${target.dataDir ?? "in memory"}: ${(error as Error).message}`),

@@ -37,3 +37,30 @@ export function isoString(date: Date): string | null {
   const ms3 = millis >= 100 ? `${millis}` : millis >= 10 ? `0${millis}` : `00${millis}`;
   return `${y}-${two(month)}-${two(day)}T${two(hours)}:${two(minutes)}:${two(seconds)}.${ms3}Z`;
 }
+
+const PG_TIMESTAMP =
+  /^(\d{4,})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:Z|([+-])(\d\d)(?::?(\d\d))?(?::?(\d\d))?)?( BC)?$/;
+
+/**
+ * A PostgreSQL timestamptz as text (`2026-01-31 09:00:00.123+00`) as a Date. `new Date` reads the
+ * common years right and fastest, but takes `0099-…` for 1999 and knows neither ` BC` nor offsets with
+ * seconds (`+00:19:32`, the Netherlands before 1937, in a session not in UTC); those are read here.
+ * Anything else (`infinity`) is an invalid Date, as `new Date` makes it.
+ */
+export function dateFromTimestampText(text: string): Date {
+  const first = text.charCodeAt(0);
+  // Years 1000 to 9999, and the ±YYYYYY years of toISOString, as a Date parses them.
+  if ((first !== 48 && text.charCodeAt(4) === 45 && !text.endsWith("BC")) || first === 43 || first === 45) {
+    const date = new Date(text);
+    if (!Number.isNaN(date.getTime())) return date;
+  }
+  const m = PG_TIMESTAMP.exec(text);
+  if (!m) return new Date(Number.NaN);
+  const year = m[12] ? 1 - Number(m[1]) : Number(m[1]);
+  const date = new Date(0);
+  // Date.UTC would take the years 0 to 99 for 1900 to 1999; setUTCFullYear takes them as they are.
+  date.setUTCFullYear(year, Number(m[2]) - 1, Number(m[3]));
+  date.setUTCHours(Number(m[4]), Number(m[5]), Number(m[6]), m[7] ? Number(m[7].slice(0, 3).padEnd(3, "0")) : 0);
+  const offsetSeconds = Number(m[9] ?? 0) * 3600 + Number(m[10] ?? 0) * 60 + Number(m[11] ?? 0);
+  return new Date(date.getTime() - (m[8] === "-" ? -1 : 1) * offsetSeconds * 1000);
+}

@@ -18,11 +18,12 @@ import {
 import type { PgColumn, PgDatabase } from "drizzle-orm/pg-core";
 import type { Session } from "../database/session.js";
 import { NotFoundError, ValidationError, VersionConflictError } from "../errors/errors.js";
+import type { ColumnKind } from "../schema/columns.js";
 import type { AnyTable, InsertOf, RowOf } from "../schema/table.js";
 import { validationSchemas } from "../schema/validation.js";
 import { searchExpression, searchInfoOf, searchParts, searchTerms } from "../search/text-search.js";
 import { decodeCursor, encodeCursor } from "./cursor.js";
-import { isoString } from "./iso-string.js";
+import { dateFromTimestampText, isoString } from "./iso-string.js";
 import { allOf, buildAll, compileWhere, type Deferred, placeholder, type Where, type WhereContext } from "./where.js";
 
 export type { Condition, Where } from "./where.js";
@@ -215,6 +216,8 @@ interface TableInfo {
   keyColumns: string[];
   /** Properties of the JSON columns. */
   jsonKeys: Set<string>;
+  /** Properties of the text, varchar and enum columns. */
+  textKeys: Set<string>;
   /** SQL names of the uuid columns, whose filter values must be UUIDs. */
   uuidKeys: Set<string>;
   /** `getWith` plans, by include object, extras object and `deleted`. */
@@ -234,6 +237,12 @@ function defaultOf(column: Column): (() => unknown) | undefined {
   return fill && (() => fill.call(column));
 }
 
+/** Timestamps come as text (see `openDatabase`), which Drizzle reads with `new Date`: wrong before the year 1000. */
+const PG_TIMESTAMP_DECODER = {
+  mapFromDriverValue: (value: unknown) =>
+    typeof value === "string" ? dateFromTimestampText(value) : new Date(value as number),
+};
+
 /**
  * The function that makes a row from the driver's array of its values, written out for the table's
  * columns as one object literal: every row of the table gets the same shape at once, and only the
@@ -242,7 +251,11 @@ function defaultOf(column: Column): (() => unknown) | undefined {
  */
 function rowMaker(decoders: [string, Column][]): (raw: unknown[]) => Values {
   const converting = decoders.map(([, column]) =>
-    column.mapFromDriverValue === Column.prototype.mapFromDriverValue ? undefined : column,
+    column.columnType === "PgTimestamp"
+      ? PG_TIMESTAMP_DECODER
+      : column.mapFromDriverValue === Column.prototype.mapFromDriverValue
+        ? undefined
+        : column,
   );
   const fields = decoders.map(([key], i) => {
     const value = `raw[${i}]`;
@@ -252,6 +265,15 @@ function rowMaker(decoders: [string, Column][]): (raw: unknown[]) => Values {
     return `${name}: ${read}`;
   });
   return new Function("c", `return (raw) => ({ ${fields.join(", ")} });`)(converting);
+}
+
+/** Properties of the table's columns of these kinds. */
+function keysOfKind(definition: AnyTable, kinds: ColumnKind[]): Set<string> {
+  return new Set(
+    Object.entries(definition.info.columns)
+      .filter(([, c]) => kinds.includes(c.kind))
+      .map(([key]) => key),
+  );
 }
 
 function describe(definition: AnyTable, table: Table): TableInfo {
@@ -265,11 +287,8 @@ function describe(definition: AnyTable, table: Table): TableInfo {
     defaults: decoders.map(([, column]) => defaultOf(column)),
     insertPlans: new Map(),
     keyColumns: [...definition.info.primaryKey],
-    jsonKeys: new Set(
-      Object.entries(definition.info.columns)
-        .filter(([, c]) => c.kind === "json")
-        .map(([key]) => key),
-    ),
+    jsonKeys: keysOfKind(definition, ["json"]),
+    textKeys: keysOfKind(definition, ["text", "varchar", "enum"]),
     uuidKeys: new Set(
       Object.values(definition.info.columns)
         .filter((c) => c.kind === "uuid")
@@ -447,7 +466,17 @@ export class Repository<T extends AnyTable> {
     }
     const touch = info.timestamps.updatedAt;
     if (touch) values.s_updatedAt = encode(this.columnOf("updatedAt"), new Date());
-    if (keys.length === 0 && !touch && !info.versioned) return this.get(key);
+    if (keys.length === 0) {
+      // Nothing to change is no edit: version and updatedAt stay, so nobody else's If-Match fails.
+      const current = await this.find(key);
+      if (
+        current &&
+        (options.expectedVersion === undefined || (current as Values).version === options.expectedVersion)
+      ) {
+        return current;
+      }
+      return this.explainMiss(key, options.expectedVersion);
+    }
     const set = () => {
       const set: Record<string, SQL> = {};
       for (const k of keys) set[k] = placeholder(`s_${k}`);
@@ -487,7 +516,8 @@ export class Repository<T extends AnyTable> {
     if (this.definition.info.softDelete) conditions.push(() => isNull(this.columnOf("deletedAt")));
     const target = this.columnOf(column);
     const set = () => {
-      const set: Record<string, SQL> = { [column]: sql`${target} + ${placeholder("by")}` };
+      // A null counter counts from 0, as the value returned says.
+      const set: Record<string, SQL> = { [column]: sql`coalesce(${target}, 0) + ${placeholder("by")}` };
       // Drizzle fills `$onUpdate` columns in any update that leaves them out: keep updatedAt as it is.
       if (this.definition.info.timestamps.updatedAt) set.updatedAt = sql`${this.columnOf("updatedAt")}`;
       return set;
@@ -773,17 +803,19 @@ export class Repository<T extends AnyTable> {
       },
       dialect: this.session.dialect,
       jsonKeys: this.info.jsonKeys,
+      textKeys: this.info.textKeys,
     };
   }
 
   private binder(bound: Values) {
     let n = 0;
-    return (column: Column, value: unknown) => {
+    return (column: Column, value: unknown, path: (string | number)[]) => {
       // PostgreSQL rejects a malformed uuid while SQLite would just find nothing: refuse it on both.
       if (this.info.uuidKeys.has(column.name)) {
-        if (typeof value !== "string" || !UUID.test(value)) {
-          throw new ValidationError([{ path: [column.name], message: "must be a UUID" }]);
-        }
+        if (typeof value !== "string" || !UUID.test(value))
+          throw new ValidationError([{ path, message: "must be a UUID" }]);
+      } else if (column.dataType === "date" && !(value instanceof Date && !Number.isNaN(value.getTime()))) {
+        throw new ValidationError([{ path, message: "must be a valid Date" }]);
       }
       const name = `w${n++}`;
       bound[name] = encode(column, value);

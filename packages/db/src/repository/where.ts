@@ -26,7 +26,7 @@ export interface Condition<V> {
   gte?: V;
   in?: readonly V[];
   notIn?: readonly V[];
-  /** A case-insensitive pattern on both dialects (`%` and `_` wildcards). */
+  /** A case-insensitive pattern on both dialects: `%` and `_` are wildcards, `\` takes the next character literally (see `escapeLike`). */
   like?: string;
   /** Text columns: the value begins with exactly this text (case-sensitive; no wildcards). */
   startsWith?: string;
@@ -56,8 +56,15 @@ const OPERATORS = new Set([
   "contains",
 ]);
 
+const OPERATOR_LIST = [...OPERATORS].join(", ");
+
+/** A plain object, as conditions are written (not a Date, an array or null). */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !(value instanceof Date) && !Array.isArray(value);
+}
+
 function isCondition(value: unknown): value is Condition<unknown> {
-  if (value === null || typeof value !== "object" || value instanceof Date || Array.isArray(value)) return false;
+  if (!isPlainObject(value)) return false;
   const keys = Object.keys(value);
   return keys.length > 0 && keys.every((k) => OPERATORS.has(k));
 }
@@ -81,13 +88,18 @@ export const placeholder = (name: string): SQL => sql`${sql.placeholder(name)}`;
  */
 export interface WhereContext {
   columns: Record<string, Column>;
-  /** Registers a value, encoded as the column stores it, and returns its placeholder's name. */
-  bind: (column: Column, value: unknown) => string;
+  /**
+   * Registers a value, encoded as the column stores it, and returns its placeholder's name; a value
+   * the column cannot hold is a ValidationError at `path`.
+   */
+  bind: (column: Column, value: unknown, path: (string | number)[]) => string;
   /** Registers a value as it is (for values that are not whole column values) and returns its placeholder's name. */
   bindRaw: (value: unknown) => string;
   dialect: "sqlite" | "postgres";
   /** Properties of JSON columns, the only ones `contains` applies to. */
   jsonKeys: ReadonlySet<string>;
+  /** Properties of text, varchar and enum columns, the only ones `like` and `startsWith` apply to. */
+  textKeys: ReadonlySet<string>;
 }
 
 export function compileWhere(
@@ -107,15 +119,26 @@ export function compileWhere(
       shape.push(`${key}:null`);
       continue;
     }
-    if (!isCondition(value)) {
-      const name = bind(column, value);
+    // An object is conditions, except on a JSON column, where it may be a value to compare with.
+    if (!isCondition(value) && !(isPlainObject(value) && !context.jsonKeys.has(key))) {
+      const name = bind(column, value, ["where", key]);
       parts.push(() => eq(column, placeholder(name)));
       shape.push(`${key}:eq`);
       continue;
     }
-    for (const [op, operand] of Object.entries(value)) {
+    const operators = Object.entries(value);
+    if (operators.length === 0) {
+      throw new ValidationError([{ path: ["where", key], message: `give a value or conditions (${OPERATOR_LIST})` }]);
+    }
+    for (const [op, operand] of operators) {
+      if (!OPERATORS.has(op)) {
+        throw new ValidationError([
+          { path: ["where", key, op], message: `not a known condition; conditions are ${OPERATOR_LIST}` },
+        ]);
+      }
       if (operand === undefined) continue;
-      shape.push(`${key}:${op}${Array.isArray(operand) ? operand.length : ""}`);
+      // isNull's operand decides the SQL itself; every other operand is bound.
+      shape.push(`${key}:${op}${Array.isArray(operand) ? operand.length : op === "isNull" ? operand : ""}`);
       parts.push(compileOperator(key, column, op, operand, context));
     }
   }
@@ -144,31 +167,36 @@ function compileOperator(key: string, column: Column, op: string, operand: unkno
     case "notIn": {
       if (!Array.isArray(operand)) throw invalid("expected a list");
       if (operand.length === 0) return op === "in" ? () => sql`1 = 0` : () => sql`1 = 1`;
-      const names = operand.map((v) => bind(column, v));
+      const names = operand.map((v, i) => bind(column, v, ["where", key, op, i]));
       const compare = op === "in" ? inArray : notInArray;
       return () => compare(column, names.map(placeholder));
     }
     case "like": {
       if (typeof operand !== "string") throw invalid("expected a string pattern");
-      const name = bind(column, operand);
-      return () => sql`lower(${column}) like lower(${placeholder(name)})`;
+      if (!context.textKeys.has(key)) throw invalid("like applies to text columns only");
+      const name = bind(column, operand, ["where", key, op]);
+      return () => sql`lower(${column}) like lower(${placeholder(name)}) escape '\\'`;
     }
     case "startsWith": {
       if (typeof operand !== "string") throw invalid("expected a string");
+      if (!context.textKeys.has(key)) throw invalid("startsWith applies to text columns only");
       // Both dialects count characters in substr, as Array.from does.
       const length = bindRaw(Array.from(operand).length);
-      const name = bind(column, operand);
+      const name = bind(column, operand, ["where", key, op]);
       return () => sql`substr(${column}, 1, ${placeholder(length)}) = ${placeholder(name)}`;
     }
     default: {
       if (operand === null) throw invalid("null is only allowed as { isNull: true }");
-      const name = bind(column, operand);
+      const name = bind(column, operand, ["where", key, op]);
       if (op === "ne") return () => not(eq(column, placeholder(name)));
       const compare = { eq, lt, lte, gt, gte }[op as "eq"];
       return () => compare(column, placeholder(name));
     }
   }
 }
+
+/** Text to match literally inside a `like` pattern: `%`, `_` and `\` escaped. */
+export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, "\\$&");
 
 export const allOf = (parts: SQL[]): SQL | undefined => (parts.length === 0 ? undefined : and(...parts));
 
