@@ -1,6 +1,6 @@
 import { type Client, unwrap } from "@groundwork/client";
 import { testDialects } from "@groundwork/db/testing";
-import { activities, apiTokens, auditLogs, costs, projects } from "@groundwork/domain";
+import { activities, apiTokens, auditLogs, costs, projects, queueItems, queues, tickets } from "@groundwork/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectProblem, type Person, startTestApi, type TestApi } from "./harness.js";
 
@@ -186,6 +186,64 @@ describe.each(testDialects())("agents over HTTP on $name", (dialect) => {
     // Deleting the agent ends its token at once.
     await as.delete(agent.id);
     await expectProblem(bot.list(team.id), 401, "unauthenticated");
+  });
+
+  it("puts the items a deleted agent held back in their queues, and lets a last attempt die", async () => {
+    const team = await freshTeam();
+    const project = await api.db.repo(projects).create({ teamId: team.id, name: "P" });
+    const queue = await api.db.repo(queues).create({ projectId: project.id, name: "q", maxAttempts: 2 });
+    const last = await api.db.repo(queues).create({ projectId: project.id, name: "last", maxAttempts: 1 });
+    const itemIn = async (queueId: string, number: number) => {
+      const ticket = await api.db.repo(tickets).create({ projectId: project.id, number, title: "T" });
+      return api.db.repo(queueItems).create({ queueId, ticketId: ticket.id });
+    };
+    const [item, final, done] = [await itemIn(queue.id, 1), await itemIn(last.id, 2), await itemIn(queue.id, 3)];
+    const [bot, heir] = [await api.agent(team.id, "Doomed"), await api.agent(team.id, "Heir")];
+    const claim = (client: Client, id: string) =>
+      unwrap(client.api.v1.queues[":id"].claim.$post({ param: { id }, json: {} }));
+    expect(await claim(bot.client, queue.id)).toMatchObject({ id: item.id, attempts: 1 });
+    expect(await claim(bot.client, last.id)).toMatchObject({ id: final.id, attempts: 1 });
+    await api.db.repo(queueItems).update(done.id, { status: "completed", agentId: bot.id });
+    expect(await claim(heir.client, queue.id)).toBeUndefined(); // at maxParallel
+
+    // Refused, it changes nothing.
+    await expectProblem(agentsApi(member.client).delete(bot.id), 403, "forbidden");
+    expect(await api.db.repo(queueItems).get(item.id)).toMatchObject({ status: "in_progress", agentId: bot.id });
+
+    await agentsApi(admin.client).delete(bot.id);
+    expect(await api.db.repo(queueItems).get(item.id)).toMatchObject({
+      status: "queued",
+      agentId: null,
+      attempts: 1,
+      leaseExpiresAt: null,
+      error: "its agent was deleted",
+    });
+    expect(await api.db.repo(queueItems).get(final.id)).toMatchObject({
+      status: "dead",
+      attempts: 1,
+      leaseExpiresAt: null,
+    });
+    expect(await api.db.repo(queueItems).get(done.id)).toMatchObject({ status: "completed", agentId: null });
+    // Its slot is free at once, not when the lease would have run out.
+    expect(await claim(heir.client, queue.id)).toMatchObject({ id: item.id, agentId: heir.id, attempts: 2 });
+
+    const audit = await api.db.repo(auditLogs).list({ where: { teamId: team.id }, limit: 100 });
+    const actions = audit.data.map((row) => `${row.action} ${row.entityId}`);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        `queue_item.released ${item.id}`,
+        `queue_item.dead ${final.id}`,
+        `agent.deleted ${bot.id}`,
+      ]),
+    );
+    const dead = (await api.db.repo(activities).list({ where: { teamId: team.id, verb: "dead" } })).data;
+    expect(dead).toEqual([
+      expect.objectContaining({
+        actorType: "system",
+        subjectId: final.id,
+        data: expect.objectContaining({ agentId: bot.id }),
+      }),
+    ]);
   });
 
   it("answers 404 to every agent route from another team's user or agent", async () => {

@@ -1,6 +1,6 @@
 import { type Client, unwrap } from "@groundwork/client";
 import { testDialects } from "@groundwork/db/testing";
-import { agents, auditLogs, costs, projects } from "@groundwork/domain";
+import { agents, auditLogs, costs, projects, queueItems, queues, tickets } from "@groundwork/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectProblem, type Person, startTestApi, type TestApi } from "./harness.js";
 
@@ -342,6 +342,68 @@ describe.each(testDialects())("costs over HTTP on $name", (dialect) => {
         dayOf,
       ),
     );
+  });
+
+  it("lets an agent record its own costs only, against items of the project; people record any agent's", async () => {
+    const { team, project, agentIds } = await fresh();
+    const [self, other] = agentIds as [string, string];
+    const { token } = await api.server.auth.createApiToken(
+      { db: api.db, principal: { kind: "user", userId: owner.id } },
+      { name: "bot" },
+      { agentId: self },
+    );
+    const bot = costsApi(api.client(token));
+    const itemOf = async (projectId: string, number: number) => {
+      const queue = await api.db.repo(queues).create({ projectId, name: `q${number}` });
+      const ticket = await api.db.repo(tickets).create({ projectId, number, title: "T" });
+      return api.db.repo(queueItems).create({ queueId: queue.id, ticketId: ticket.id });
+    };
+    const ours = await itemOf(project.id, 1);
+    const elsewhere = await itemOf((await api.db.repo(projects).create({ teamId: team.id, name: "Other" })).id, 2);
+    const base: Entry = { provider: "p", model: "m", inputTokens: 1, outputTokens: 1, amountMicros: 1 };
+
+    for (const [bad, path] of [
+      [{ ...base, agentId: other }, "body.agentId"],
+      [[base, { ...base, agentId: other }], "body.1.agentId"],
+      [{ ...base, queueItemId: elsewhere.id }, "body.queueItemId"],
+    ] as const) {
+      const { problem } = await expectProblem(bot.record(project.id, bad as Entry | Entry[]), 400, "validation_failed");
+      expect(problem.errors?.map((e) => e.path)).toEqual([path]);
+    }
+    expect(await api.db.repo(costs).count({ projectId: project.id })).toBe(0);
+
+    // Left out, or even null, the agent is the one recording; its own id is fine too.
+    const recorded = (await bot.record(project.id, [
+      base,
+      { ...base, agentId: null },
+      { ...base, agentId: self, queueItemId: ours.id },
+    ])) as { agentId: string | null; queueItemId: string | null }[];
+    expect(recorded.map((c) => c.agentId)).toEqual([self, self, self]);
+    expect(recorded[2]?.queueItemId).toBe(ours.id);
+    // People record costs for any agent of the team, or for none.
+    expect(await costsApi(member.client).record(project.id, { ...base, agentId: other })).toMatchObject({
+      agentId: other,
+    });
+    expect(await costsApi(member.client).record(project.id, base)).toMatchObject({ agentId: null });
+  });
+
+  it("refuses a time range that ends before it starts, at query.to", async () => {
+    const { team, project, agentIds } = await fresh();
+    await costsApi(member.client).record(project.id, entriesFor(agentIds, 10));
+    const as = costsApi(viewer.client);
+    const from = new Date(BASE + 2 * DAY).toISOString();
+    const to = new Date(BASE + DAY).toISOString();
+    for (const call of [
+      () => as.list(project.id, { from, to }),
+      () => as.summary(project.id, { groupBy: "day", from, to }),
+      () => as.teamSummary(team.id, { groupBy: "agent", from, to }),
+    ]) {
+      const { problem } = await expectProblem(call(), 400, "validation_failed");
+      expect(problem.errors).toEqual([{ path: "query.to", message: "must not be before from" }]);
+    }
+    // An empty range is a fair question, whose answer is nothing.
+    expect((await as.list(project.id, { from, to: from })).data).toEqual([]);
+    expect((await as.summary(project.id, { groupBy: "day", from, to: from })).data).toEqual([]);
   });
 
   it("answers 404 to every cost route from another team's user or agent", async () => {

@@ -1,6 +1,16 @@
 import { ApiError, type Client, unwrap } from "@groundwork/client";
 import { testDialects } from "@groundwork/db/testing";
-import { activities, agents, auditLogs, costs, queueItems, tasks, teams, tickets } from "@groundwork/domain";
+import {
+  activities,
+  agents,
+  auditLogs,
+  costs,
+  projectCollaborators,
+  queueItems,
+  tasks,
+  teams,
+  tickets,
+} from "@groundwork/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Person, startTestApi, type TestApi } from "./harness.js";
 
@@ -218,8 +228,8 @@ describe.each(testDialects())("queues over HTTP on $name", (dialect) => {
     const first = await as(bot).claim(queue.id);
     expect(first).toMatchObject({ id: ids[3], status: "in_progress", agentId: bot.id, attempts: 1 });
     expect(new Date(first?.leaseExpiresAt ?? 0).getTime()).toBeGreaterThan(Date.now() + 290_000);
-    // A person claims on behalf of an agent of the team.
-    const second = await as(member).claim(queue.id, bot.id);
+    // A team admin claims on behalf of an agent of the team.
+    const second = await as(admin).claim(queue.id, bot.id);
     expect(second?.id).toBe(ids[1]);
     expect(await as(bot).claim(queue.id)).toBeUndefined(); // at maxParallel
     await as(bot).complete(ids[3] as string);
@@ -230,10 +240,10 @@ describe.each(testDialects())("queues over HTTP on $name", (dialect) => {
     await as(bot).complete(ids[2] as string);
     expect(await as(bot).claim(queue.id)).toBeUndefined(); // empty
 
-    await expectProblem(as(member).claim(queue.id), 400, "validation_failed");
+    await expectProblem(as(admin).claim(queue.id), 400, "validation_failed");
     const other = await freshProject();
     const foreignBot = await agentOf(other.teamId);
-    await expectProblem(as(member).claim(queue.id, foreignBot.id), 400, "validation_failed");
+    await expectProblem(as(admin).claim(queue.id, foreignBot.id), 400, "validation_failed");
     await expectProblem(as(foreignBot).claim(queue.id), 404, "not_found");
     await expectProblem(as(viewer).claim(queue.id, bot.id), 403, "forbidden");
     expect(await verbs(teamId)).toEqual([
@@ -246,6 +256,90 @@ describe.each(testDialects())("queues over HTTP on $name", (dialect) => {
       "completed",
       "completed",
     ]);
+  });
+
+  it("lets members and editors enqueue but not claim for an agent: only its holder may finish an item", async () => {
+    const { teamId, projectId } = await freshProject();
+    const editor = await api.person("Editor");
+    await api.db.repo(projectCollaborators).create({ projectId, userId: editor.id, role: "editor" });
+    const queue = await as(owner).create(projectId, { name: "q" });
+    const bot = await agentOf(teamId);
+    const item = await as(editor).enqueue(queue.id, { ticketId: (await ticketIn(projectId)).id });
+    const before = await actions(teamId);
+    for (const p of [member, editor]) {
+      const { problem } = await expectProblem(as(p).claim(queue.id, bot.id), 403, "forbidden");
+      expect(problem.detail).toBe("claiming on behalf of an agent needs the admin role in the team");
+      await expectProblem(as(p).claim(queue.id), 403, "forbidden");
+    }
+    expect(await api.db.repo(queueItems).get(item.id)).toMatchObject({ status: "queued", agentId: null, attempts: 0 });
+    expect(await api.db.repo(agents).get(bot.id)).toMatchObject({ status: "idle", lastSeenAt: null });
+    expect(await actions(teamId)).toEqual(before);
+    // What an admin claims for the agent, the agent can finish.
+    expect(await as(admin).claim(queue.id, bot.id)).toMatchObject({ id: item.id, agentId: bot.id });
+    expect((await as(bot).complete(item.id)).status).toBe("completed");
+  });
+
+  it("keeps an agent's status and lastSeenAt in step with its claims, heartbeats, completions and failures", async () => {
+    const { teamId, projectId } = await freshProject();
+    const queue = await as(owner).create(projectId, { name: "q", maxParallel: 5, maxAttempts: 3 });
+    const [bot, other] = [await agentOf(teamId, "A"), await agentOf(teamId, "B")];
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      ids.push((await as(member).enqueue(queue.id, { ticketId: (await ticketIn(projectId)).id })).id);
+      await sleep(3);
+    }
+    const [one, two, three, four] = ids as [string, string, string, string];
+    const agent = (id: string) => api.db.repo(agents).get(id);
+    const seenAt = async (id: string) => (await agent(id)).lastSeenAt?.getTime() ?? 0;
+    expect(await agent(bot.id)).toMatchObject({ status: "idle", lastSeenAt: null });
+
+    expect((await as(bot).claim(queue.id))?.id).toBe(one);
+    expect(await agent(bot.id)).toMatchObject({ status: "busy", lastSeenAt: expect.any(Date) });
+    const claimedAt = await seenAt(bot.id);
+    expect(claimedAt).toBeGreaterThan(Date.now() - 60_000);
+    await sleep(5);
+    await as(bot).heartbeat(one);
+    expect(await seenAt(bot.id)).toBeGreaterThan(claimedAt);
+    expect((await as(bot).claim(queue.id))?.id).toBe(two);
+    // Busy while it holds another item; idle once it holds none.
+    await as(bot).complete(one);
+    expect((await agent(bot.id)).status).toBe("busy");
+    await sleep(5);
+    const beforeFail = await seenAt(bot.id);
+    await as(bot).fail(two, "flaky");
+    expect((await agent(bot.id)).status).toBe("idle");
+    expect(await seenAt(bot.id)).toBeGreaterThan(beforeFail);
+
+    // An admin claiming or completing for the agent moves its status, but has not seen it.
+    const lastSeen = await seenAt(bot.id);
+    expect((await as(admin).claim(queue.id, bot.id))?.id).toBe(two);
+    expect((await agent(bot.id)).status).toBe("busy");
+    await as(admin).complete(two);
+    expect(await agent(bot.id)).toMatchObject({ status: "idle" });
+    expect(await seenAt(bot.id)).toBe(lastSeen);
+
+    // Offline and error are an admin's (or the agent's) word: queue work leaves them, and sees the agent.
+    await api.db.repo(agents).update(other.id, { status: "offline" });
+    expect((await as(other).claim(queue.id))?.id).toBe(three);
+    expect(await agent(other.id)).toMatchObject({ status: "offline", lastSeenAt: expect.any(Date) });
+    await as(other).complete(three);
+    expect((await agent(other.id)).status).toBe("offline");
+    await api.db.repo(agents).update(other.id, { status: "idle" });
+
+    // A holder whose expired item is taken over holds nothing any more; cancelling frees the taker.
+    expect((await as(bot).claim(queue.id))?.id).toBe(four);
+    await api.db.repo(queueItems).update(four, { leaseExpiresAt: new Date(Date.now() - 1) });
+    expect((await as(other).claim(queue.id))?.id).toBe(four);
+    expect((await agent(bot.id)).status).toBe("idle");
+    expect((await agent(other.id)).status).toBe("busy");
+    await as(member).cancel(four);
+    expect((await agent(other.id)).status).toBe("idle");
+    // An agent asking for work is seen even when there is none.
+    const idleSince = await seenAt(other.id);
+    await sleep(5);
+    expect(await as(other).claim(queue.id)).toBeUndefined();
+    expect(await agent(other.id)).toMatchObject({ status: "idle" });
+    expect(await seenAt(other.id)).toBeGreaterThan(idleSince);
   });
 
   it("makes an item whose lease expired claimable again, and refuses the old holder", async () => {
@@ -274,6 +368,17 @@ describe.each(testDialects())("queues over HTTP on $name", (dialect) => {
     await api.db.repo(queueItems).update(item.id, { leaseExpiresAt: new Date(Date.now() - 1) });
     expect(await as(b).claim(queue.id)).toBeUndefined();
     expect(await api.db.repo(queueItems).get(item.id)).toMatchObject({ status: "dead", attempts: 3 });
+    // The feed says the system let A's item die, not that B, whose claim found it, did.
+    const dead = (await api.db.repo(activities).list({ where: { teamId, verb: "dead" } })).data;
+    expect(dead).toEqual([
+      expect.objectContaining({
+        actorType: "system",
+        actorId: null,
+        subjectId: item.id,
+        data: { queueId: queue.id, agentId: a.id, attempts: 3 },
+      }),
+    ]);
+    expect((await api.db.repo(agents).get(a.id)).status).toBe("idle");
   });
 
   it("lets only the claiming agent or a team admin heartbeat, complete or fail; members cancel", async () => {
@@ -329,6 +434,7 @@ describe.each(testDialects())("queues over HTTP on $name", (dialect) => {
     const foreignBot = await agentOf(other.teamId);
     const queue = await as(owner).create(projectId, { name: "q", maxParallel: 2 });
     const bot = await agentOf(teamId);
+    const otherBot = await agentOf(teamId, "Other");
     const ticket = await ticketIn(projectId);
     const task = await api.db.repo(tasks).create({ ticketId: ticket.id, content: "step" });
     const ticketItem = await as(member).enqueue(queue.id, { ticketId: ticket.id, priority: 1 });
@@ -366,10 +472,22 @@ describe.each(testDialects())("queues over HTTP on $name", (dialect) => {
       400,
       "validation_failed",
     );
+    // The item's costs are its agent's, whoever completes it: another agent of the team is refused.
+    for (const p of [bot, admin]) {
+      const { problem } = await expectProblem(
+        as(p).complete(ticketItem.id, { costs: [cost, { ...cost, agentId: otherBot.id }] }),
+        400,
+        "validation_failed",
+      );
+      expect(problem.errors?.map((e) => e.path)).toEqual(["body.costs.1.agentId"]);
+    }
     expect(await snapshot()).toEqual(before);
     expect(before).toMatchObject({ ticket: "open", item: "in_progress", costs: 0 });
 
-    const done = await as(bot).complete(ticketItem.id, { result: { summary: "fixed" }, costs: [cost, cost] });
+    const done = await as(bot).complete(ticketItem.id, {
+      result: { summary: "fixed" },
+      costs: [cost, { ...cost, agentId: bot.id }],
+    });
     expect(done).toMatchObject({ status: "completed", result: { summary: "fixed" }, leaseExpiresAt: null });
     expect(done.completedAt).toBeTruthy();
     expect((await api.db.repo(tickets).get(ticket.id)).status).toBe("closed");

@@ -61,7 +61,8 @@ const deleteAgent = createRoute({
   method: "delete",
   path: "/agents/{id}",
   tags,
-  summary: "Delete an agent and its tokens (admins and owners); its costs stay, without it",
+  summary:
+    "Delete an agent and its tokens (admins and owners); its costs stay, without it; its items go back to their queues",
   security: authenticated,
   request: { params: idParam },
   responses: { 204: { description: "Deleted" }, ...problems("unauthenticated", "forbidden", "not_found") },

@@ -30,7 +30,7 @@ const CostSummarySchema = z
 const projectParam = z.object({ id: z.uuid() });
 const teamParam = z.object({ teamId: z.uuid() });
 const from = dateTimeInput.optional().openapi({ description: "ISO-8601; costs at or after this time" });
-const to = dateTimeInput.optional().openapi({ description: "ISO-8601; costs before this time" });
+const to = dateTimeInput.optional().openapi({ description: "ISO-8601; costs before this time; not before `from`" });
 const costQuery = listQuery.extend({
   agentId: z.uuid().optional().openapi({ description: "only this agent's costs" }),
   model: z.string().trim().min(1).max(200).optional().openapi({ description: "only costs of this model" }),
@@ -63,7 +63,7 @@ const recordCosts = createRoute({
   method: "post",
   path: "/projects/{id}/costs",
   tags,
-  summary: "Record one cost entry or up to 1,000, all or none (members, editors and agents)",
+  summary: "Record one cost entry or up to 1,000, all or none (members, editors, and agents for their own costs)",
   security: authenticated,
   request: { params: projectParam, body: jsonBody(RecordCostsRequest) },
   responses: {

@@ -47,7 +47,8 @@ const CompleteItemRequest = z
   })
   .strict()
   .openapi("CompleteQueueItemRequest", {
-    description: "The result, and costs recorded with this item and its agent in the same transaction",
+    description:
+      "The result, and costs recorded with this item and its agent in the same transaction (an entry's agentId, if given, must be the item's agent)",
   });
 
 const idParam = z.object({ id: z.uuid() });
@@ -151,7 +152,7 @@ const claim = createRoute({
   method: "post",
   path: "/queues/{id}/claim",
   tags,
-  summary: "Claim the next item: agents for themselves, people with write access for `agentId`",
+  summary: "Claim the next item: agents for themselves, team admins for `agentId`; it makes the agent busy",
   security: authenticated,
   request: { params: idParam, body: jsonBody(named(queueService.claimInput, "ClaimRequest"), false) },
   responses: {

@@ -8,6 +8,7 @@ import { assertId } from "../ids.js";
 import { type AgentStatus, agentSchemas, agentStatuses, agents, apiTokens } from "../schema/index.js";
 import { type Auth, apiTokenInput, type CreatedApiToken } from "./auth.js";
 import { parseInput } from "./input.js";
+import { releaseItemsOf } from "./queues.js";
 import type { PageQuery } from "./teams.js";
 
 // ---------------------------------------------------------------- inputs
@@ -151,10 +152,19 @@ export async function updateAgent(ctx: ServiceContext, agentId: string, input: u
   });
 }
 
-/** Deletes an agent for good (admins and owners): its tokens go with it; its costs stay, without it. */
+/**
+ * Deletes an agent for good (admins and owners): its tokens go with it; its costs stay, without it;
+ * the items it holds go back to their queues (dead when on their last attempt).
+ */
 export async function deleteAgent(ctx: ServiceContext, agentId: string): Promise<void> {
   await ctx.db.transaction(async (tx) => {
-    const agent = await agentFor(tx, ctx, agentId, "admin", { forUpdate: true });
+    const agent = await agentFor(tx, ctx, agentId, "admin");
+    // Items before the agent row, as every queue operation locks them: the other order could
+    // deadlock with a completion. Then again under the agent's lock, for a claim that committed
+    // in between; a later claim for it waits on that lock and then finds it gone.
+    await releaseItemsOf(tx, ctx, agent);
+    await tx.repo(agents).get(agentId, { forUpdate: true });
+    await releaseItemsOf(tx, ctx, agent);
     await tx.repo(agents).delete(agentId);
     recordChange(tx, ctx, {
       teamId: agent.teamId,

@@ -43,22 +43,31 @@ export const costEntryInput = z
   .strict();
 /** One entry, or an array of up to 1,000 recorded all-or-nothing. */
 export const recordCostsInput = z.union([costEntryInput, z.array(costEntryInput).min(1).max(MAX_COSTS_PER_REQUEST)]);
-/** The filters of a cost list; `from` is inclusive, `to` exclusive. */
-export const costFilters = z.object({
-  agentId: z.uuid().optional(),
-  model: z.string().trim().min(1).max(200).optional(),
+const timeRange = {
   from: dateTimeInput.optional(),
   to: dateTimeInput.optional(),
-});
+};
+/** A range that ends before it starts is a mistake, not a question whose answer is "nothing". */
+function toNotBeforeFrom(range: { from?: Date; to?: Date }, context: z.RefinementCtx): void {
+  if (range.from && range.to && range.to < range.from) {
+    context.addIssue({ code: "custom", path: ["to"], message: "must not be before from" });
+  }
+}
+/** The filters of a cost list; `from` is inclusive, `to` exclusive. */
+export const costFilters = z
+  .object({
+    agentId: z.uuid().optional(),
+    model: z.string().trim().min(1).max(200).optional(),
+    ...timeRange,
+  })
+  .superRefine(toNotBeforeFrom);
 export const projectGroupings = ["agent", "model", "day"] as const;
 export const teamGroupings = ["project", "agent", "model", "day"] as const;
 export type CostGrouping = (typeof teamGroupings)[number];
-export const projectSummaryQuery = z.object({
-  groupBy: z.enum(projectGroupings),
-  from: dateTimeInput.optional(),
-  to: dateTimeInput.optional(),
-});
-export const teamSummaryQuery = projectSummaryQuery.extend({ groupBy: z.enum(teamGroupings) });
+export const projectSummaryQuery = z
+  .object({ groupBy: z.enum(projectGroupings), ...timeRange })
+  .superRefine(toNotBeforeFrom);
+export const teamSummaryQuery = z.object({ groupBy: z.enum(teamGroupings), ...timeRange }).superRefine(toNotBeforeFrom);
 
 export type CostListQuery = z.input<typeof costFilters> & PageQuery<typeof costs>;
 export type CostSummaryQuery = z.input<typeof teamSummaryQuery>;
@@ -197,16 +206,27 @@ async function summarize(
 
 /**
  * Records one cost entry or up to 1,000 (members, editors and agents): all of them or, when any is
- * refused, none. Answers with what it was given: the entry, or the array in the same order.
+ * refused, none. Answers with what it was given: the entry, or the array in the same order. An
+ * agent records its own costs only: an entry without `agentId` is its own, one naming another
+ * agent is refused; people record costs for any agent of the team.
  */
 export async function recordCosts(ctx: ServiceContext, projectId: string, input: unknown): Promise<Cost | Cost[]> {
   const parsed = parseInput(recordCostsInput, input);
   const many = Array.isArray(parsed);
   const entries = many ? parsed : [parsed];
+  const self = ctx.principal.kind === "agent" ? ctx.principal.agentId : undefined;
   return ctx.db.transaction(async (tx) => {
     const project = await projectFor(tx, ctx, projectId, "write");
+    if (self !== undefined) {
+      const errors = entries.flatMap((entry, i) =>
+        entry.agentId && entry.agentId !== self
+          ? [{ path: pathOf(many, i, "agentId"), message: "an agent records its own costs only: leave agentId out" }]
+          : [],
+      );
+      if (errors.length > 0) throw new ValidationError(errors.slice(0, 100));
+    }
     await checkReferences(tx, entries, project, many);
-    const rows = await writeCosts(tx, ctx, project, entries);
+    const rows = await writeCosts(tx, ctx, project, entries, self !== undefined ? { agentId: self } : {});
     return many ? rows : (rows[0] as Cost);
   });
 }

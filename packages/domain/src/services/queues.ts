@@ -1,5 +1,5 @@
 import { NotFoundError, type Page, type Session, ValidationError } from "@groundwork/db";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import {
   type ProjectAccess,
@@ -12,6 +12,7 @@ import type { ServiceContext } from "../context.js";
 import { ConflictError, ForbiddenError } from "../errors.js";
 import { assertId } from "../ids.js";
 import {
+  activities,
   agents,
   jsonValueSchema,
   liveQueueItemStatuses,
@@ -57,7 +58,7 @@ export const enqueueInput = z
     message: "give exactly one of ticketId and taskId",
   });
 
-/** Agents claim for themselves; a person with write access claims on behalf of an agent of the team. */
+/** Agents claim for themselves; a team admin claims on behalf of an agent of the team. */
 export const claimInput = z.object({ agentId: z.uuid().optional() }).strict();
 
 export const completeItemInput = z
@@ -158,6 +159,86 @@ async function heldItem(tx: Session, ctx: ServiceContext, itemId: string) {
     throw new ConflictError("the item is held by another agent", ["agentId"]);
   }
   return { item, queue, access };
+}
+
+/** A timestamp as a bound parameter of raw SQL in the dialect (SQLite keeps epoch milliseconds). */
+function timeParam(db: Session, time: Date): SQL {
+  return db.dialect === "sqlite" ? sql`${time.getTime()}` : sql`${time.toISOString()}::timestamptz`;
+}
+
+/**
+ * Keeps an agent's `status` and `lastSeenAt` in step with its queue work, in one statement: a claim
+ * makes an idle agent busy; a release makes a busy agent idle once it holds no in-progress item.
+ * `offline` and `error` were set by an admin or the agent itself, and only they change them.
+ * `lastSeenAt` moves only when the agent itself is the caller: an admin acting for it has not seen it.
+ */
+async function trackAgent(
+  tx: Session,
+  ctx: ServiceContext,
+  agentId: string | null,
+  change: "busy" | "release" | "seen",
+): Promise<void> {
+  if (agentId === null) return;
+  const seen = ctx.principal.kind === "agent" && ctx.principal.agentId === agentId;
+  const now = timeParam(tx, new Date());
+  const move =
+    change === "busy"
+      ? { when: sql`agents.status = 'idle'`, to: sql`'busy'` }
+      : change === "release"
+        ? {
+            when: sql`agents.status = 'busy' and not exists (select 1 from queue_items q
+              where q.agent_id = agents.id and q.status = 'in_progress')`,
+            to: sql`'idle'`,
+          }
+        : undefined;
+  if (seen) {
+    const status = move ? sql`, status = case when ${move.when} then ${move.to} else agents.status end` : sql``;
+    await tx.execute(
+      sql`update agents set last_seen_at = ${now}, updated_at = ${now}${status} where agents.id = ${agentId}`,
+    );
+  } else if (move) {
+    await tx.execute(
+      sql`update agents set status = ${move.to}, updated_at = ${now} where agents.id = ${agentId} and ${move.when}`,
+    );
+  }
+}
+
+/**
+ * Releases agents that may no longer hold any item, one statement each, in id order: transactions
+ * that lock several agent rows lock them in the same order, never into a deadlock.
+ */
+export async function releaseAgents(
+  tx: Session,
+  ctx: ServiceContext,
+  agentIds: Iterable<string | null>,
+): Promise<void> {
+  const ids = [...new Set([...agentIds].filter((id): id is string => id !== null))].sort();
+  for (const id of ids) await trackAgent(tx, ctx, id, "release");
+}
+
+/**
+ * Records an item that died without its holder failing it (its last lease ran out, or its agent was
+ * deleted): the audit names the caller whose request did it, the feed names the system, with the holder.
+ */
+function recordDeath(tx: Session, ctx: ServiceContext, teamId: string, queue: Queue, item: QueueItem, dead: QueueItem) {
+  recordChange(tx, ctx, {
+    teamId,
+    action: "queue_item.dead",
+    entity: "queue_item",
+    entityId: item.id,
+    before: itemFieldsOf(item),
+    after: itemFieldsOf(dead),
+  });
+  tx.repo(activities).createPipelined({
+    teamId,
+    projectId: queue.projectId,
+    actorType: "system",
+    actorId: null,
+    verb: "dead",
+    subjectType: "queue_item",
+    subjectId: item.id,
+    data: { queueId: queue.id, agentId: item.agentId, attempts: dead.attempts },
+  });
 }
 
 /** Statuses with counts, in a fixed order. */
@@ -273,7 +354,14 @@ export async function updateQueue(ctx: ServiceContext, queueId: string, input: u
 export async function deleteQueue(ctx: ServiceContext, queueId: string): Promise<void> {
   await ctx.db.transaction(async (tx) => {
     const { queue, access } = await queueAccess(tx, ctx, queueId, "manage");
+    const holders = await tx.repo(queueItems).list({ where: { queueId, status: "in_progress" }, limit: 1_000 });
     await tx.repo(queues).delete(queueId);
+    // Its in-progress items went with it: their agents may hold nothing any more.
+    await releaseAgents(
+      tx,
+      ctx,
+      holders.data.map((item) => item.agentId),
+    );
     recordChange(tx, ctx, {
       teamId: access.teamId,
       action: "queue.deleted",
@@ -378,10 +466,69 @@ export async function enqueue(ctx: ServiceContext, queueId: string, input: unkno
 }
 
 /**
+ * The next item of the locked queue, claimed for `agentId`, or null. Items whose last lease ran out
+ * on the way die; the agents of the expired items it passes are added to `formerHolders`.
+ */
+async function takeNext(
+  tx: Session,
+  ctx: ServiceContext,
+  teamId: string,
+  queue: Queue,
+  agentId: string,
+  formerHolders: Set<string>,
+): Promise<QueueItem | null> {
+  if (queue.status !== "active") return null;
+  const now = new Date();
+  const running = await tx
+    .repo(queueItems)
+    .count({ queueId: queue.id, status: "in_progress", leaseExpiresAt: { gt: now } });
+  if (running >= queue.maxParallel) return null;
+  for (;;) {
+    const candidate = await nextClaimable(tx, queue.id, now);
+    if (!candidate) return null;
+    // Locked, then checked again: a holder completing it concurrently wins, and we pick another.
+    const item = await tx.repo(queueItems).get(candidate.id, { forUpdate: true });
+    if (!claimable(item, now)) continue;
+    if (item.status === "in_progress" && item.agentId !== null) formerHolders.add(item.agentId);
+    if (item.status === "in_progress" && item.attempts >= queue.maxAttempts) {
+      // Its last attempt's lease ran out: an abandoned final attempt is a failure like any other.
+      const dead = await tx
+        .repo(queueItems)
+        .update(item.id, { status: "dead", leaseExpiresAt: null, error: item.error ?? "lease expired" });
+      recordDeath(tx, ctx, teamId, queue, item, dead);
+      continue;
+    }
+    const claimed = await tx.repo(queueItems).update(item.id, {
+      status: "in_progress",
+      agentId,
+      attempts: item.attempts + 1,
+      startedAt: now,
+      completedAt: null,
+      leaseExpiresAt: new Date(now.getTime() + queue.leaseSeconds * 1000),
+    });
+    recordChange(tx, ctx, {
+      teamId,
+      action: "queue_item.claimed",
+      entity: "queue_item",
+      entityId: item.id,
+      before: itemFieldsOf(item),
+      after: itemFieldsOf(claimed),
+      activity: {
+        verb: "claimed",
+        projectId: queue.projectId,
+        data: { queueId: queue.id, agentId, attempt: claimed.attempts },
+      },
+    });
+    return claimed;
+  }
+}
+
+/**
  * Hands the next item to an agent, or null when the queue is paused, at `maxParallel`, or has
  * nothing claimable. The queue row is locked first (PostgreSQL; SQLite transactions are exclusive
  * already), which serializes claims per queue: no item goes out twice and the in-progress count
- * read here cannot change under this claim but downwards.
+ * read here cannot change under this claim but downwards. Only team admins claim for an agent:
+ * its holder (the agent, or an admin) is who may heartbeat and complete the item.
  */
 export async function claimNextItem(ctx: ServiceContext, queueId: string, input: unknown): Promise<QueueItem | null> {
   const { agentId: onBehalfOf } = parseInput(claimInput, input ?? {});
@@ -394,6 +541,9 @@ export async function claimNextItem(ctx: ServiceContext, queueId: string, input:
       }
       agentId = ctx.principal.agentId;
     } else {
+      if (!isTeamAdmin(access)) {
+        throw new ForbiddenError("claiming on behalf of an agent needs the admin role in the team");
+      }
       if (onBehalfOf === undefined) {
         throw new ValidationError([{ path: ["agentId"], message: "a person claims on behalf of an agent" }]);
       }
@@ -403,55 +553,16 @@ export async function claimNextItem(ctx: ServiceContext, queueId: string, input:
       agentId = onBehalfOf;
     }
     const queue = await tx.repo(queues).get(queueId, { forUpdate: true });
-    if (queue.status !== "active") return null;
-    const now = new Date();
-    const running = await tx.repo(queueItems).count({ queueId, status: "in_progress", leaseExpiresAt: { gt: now } });
-    if (running >= queue.maxParallel) return null;
-    for (;;) {
-      const candidate = await nextClaimable(tx, queueId, now);
-      if (!candidate) return null;
-      // Locked, then checked again: a holder completing it concurrently wins, and we pick another.
-      const item = await tx.repo(queueItems).get(candidate.id, { forUpdate: true });
-      if (!claimable(item, now)) continue;
-      if (item.status === "in_progress" && item.attempts >= queue.maxAttempts) {
-        // Its last attempt's lease ran out: an abandoned final attempt is a failure like any other.
-        const dead = await tx
-          .repo(queueItems)
-          .update(item.id, { status: "dead", leaseExpiresAt: null, error: item.error ?? "lease expired" });
-        recordChange(tx, ctx, {
-          teamId: access.teamId,
-          action: "queue_item.dead",
-          entity: "queue_item",
-          entityId: item.id,
-          before: itemFieldsOf(item),
-          after: itemFieldsOf(dead),
-          activity: { verb: "dead", projectId: queue.projectId, data: { queueId, attempts: dead.attempts } },
-        });
-        continue;
-      }
-      const claimed = await tx.repo(queueItems).update(item.id, {
-        status: "in_progress",
-        agentId,
-        attempts: item.attempts + 1,
-        startedAt: now,
-        completedAt: null,
-        leaseExpiresAt: new Date(now.getTime() + queue.leaseSeconds * 1000),
-      });
-      recordChange(tx, ctx, {
-        teamId: access.teamId,
-        action: "queue_item.claimed",
-        entity: "queue_item",
-        entityId: item.id,
-        before: itemFieldsOf(item),
-        after: itemFieldsOf(claimed),
-        activity: {
-          verb: "claimed",
-          projectId: queue.projectId,
-          data: { queueId, agentId, attempt: claimed.attempts },
-        },
-      });
-      return claimed;
+    const formerHolders = new Set<string>();
+    const claimed = await takeNext(tx, ctx, access.teamId, queue, agentId, formerHolders);
+    // Agent rows last, after every item lock, and in id order (see releaseAgents). An agent asking
+    // for work is seen even when there is none.
+    for (const id of [...new Set([...formerHolders, agentId])].sort()) {
+      if (id === agentId && claimed) await trackAgent(tx, ctx, id, "busy");
+      else if (formerHolders.has(id)) await trackAgent(tx, ctx, id, "release");
+      else await trackAgent(tx, ctx, id, "seen");
     }
+    return claimed;
   });
 }
 
@@ -459,7 +570,11 @@ export async function claimNextItem(ctx: ServiceContext, queueId: string, input:
 export async function heartbeat(ctx: ServiceContext, itemId: string): Promise<QueueItem> {
   return ctx.db.transaction(async (tx) => {
     const { item, queue } = await heldItem(tx, ctx, itemId);
-    return tx.repo(queueItems).update(item.id, { leaseExpiresAt: new Date(Date.now() + queue.leaseSeconds * 1000) });
+    const extended = await tx
+      .repo(queueItems)
+      .update(item.id, { leaseExpiresAt: new Date(Date.now() + queue.leaseSeconds * 1000) });
+    await trackAgent(tx, ctx, item.agentId, "seen");
+    return extended;
   });
 }
 
@@ -520,18 +635,11 @@ export async function completeItem(ctx: ServiceContext, itemId: string, input: u
     }
 
     if (entries.length > 0) {
+      // The item's costs are its agent's: naming another would charge it with work it did not do.
       const errors: { path: (string | number)[]; message: string }[] = [];
-      const agentIds = [...new Set(entries.flatMap((e) => (e.agentId ? [e.agentId] : [])))];
-      const known = new Set(
-        agentIds.length === 0
-          ? []
-          : (await tx.repo(agents).list({ where: { id: { in: agentIds }, teamId }, limit: agentIds.length })).data.map(
-              (a) => a.id,
-            ),
-      );
       entries.forEach((entry, i) => {
-        if (entry.agentId && !known.has(entry.agentId)) {
-          errors.push({ path: ["costs", i, "agentId"], message: "no such agent in the project's team" });
+        if (entry.agentId && entry.agentId !== item.agentId) {
+          errors.push({ path: ["costs", i, "agentId"], message: "must be the item's agent, or left out" });
         }
         if (entry.queueItemId && entry.queueItemId !== item.id) {
           errors.push({ path: ["costs", i, "queueItemId"], message: "must be this item, or left out" });
@@ -544,6 +652,7 @@ export async function completeItem(ctx: ServiceContext, itemId: string, input: u
         occurredAt: now,
       });
     }
+    await trackAgent(tx, ctx, item.agentId, "release");
     return completed;
   });
 }
@@ -576,10 +685,11 @@ export async function failItem(ctx: ServiceContext, itemId: string, input: unkno
             activity: {
               verb: "dead",
               projectId: queue.projectId,
-              data: { queueId: queue.id, attempts: after.attempts },
+              data: { queueId: queue.id, agentId: item.agentId, attempts: after.attempts },
             },
           }),
     });
+    await trackAgent(tx, ctx, item.agentId, "release");
     return after;
   });
 }
@@ -601,6 +711,50 @@ export async function cancelItem(ctx: ServiceContext, itemId: string): Promise<Q
       before: itemFieldsOf(item),
       after: itemFieldsOf(after),
     });
+    if (item.status === "in_progress") await trackAgent(tx, ctx, item.agentId, "release");
     return after;
   });
+}
+
+/**
+ * Puts the items an agent holds back in their queues, in the caller's transaction, before the agent
+ * is deleted: otherwise they would keep a `maxParallel` slot, held by nobody, until their lease ran
+ * out. The attempt stays counted; an item on its last attempt is dead, as when its lease runs out.
+ */
+export async function releaseItemsOf(
+  tx: Session,
+  ctx: ServiceContext,
+  agent: { id: string; teamId: string },
+): Promise<void> {
+  const queuesById = new Map<string, Queue>();
+  for (;;) {
+    const held = await tx
+      .repo(queueItems)
+      .list({ where: { agentId: agent.id, status: "in_progress" }, sort: "id", limit: 100, forUpdate: true });
+    for (const item of held.data) {
+      let queue = queuesById.get(item.queueId);
+      if (!queue) {
+        queue = await tx.repo(queues).get(item.queueId);
+        queuesById.set(queue.id, queue);
+      }
+      const error = "its agent was deleted";
+      if (item.attempts >= queue.maxAttempts) {
+        const dead = await tx.repo(queueItems).update(item.id, { status: "dead", leaseExpiresAt: null, error });
+        recordDeath(tx, ctx, agent.teamId, queue, item, dead);
+      } else {
+        const after = await tx
+          .repo(queueItems)
+          .update(item.id, { status: "queued", agentId: null, leaseExpiresAt: null, error });
+        recordChange(tx, ctx, {
+          teamId: agent.teamId,
+          action: "queue_item.released",
+          entity: "queue_item",
+          entityId: item.id,
+          before: itemFieldsOf(item),
+          after: itemFieldsOf(after),
+        });
+      }
+    }
+    if (held.nextCursor === null) return;
+  }
 }
