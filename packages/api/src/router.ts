@@ -37,16 +37,20 @@ export function router() {
 /**
  * A ValidationError from past the validators (a service's) with each path located in the request as
  * theirs are (`body.agentId`, `query.cursor`): by the validated part of the request that holds the
- * path's first step. A path found in none stays as it is.
+ * path's first step, else, for a field left out, the one part besides the path that was validated.
+ * A path found in none stays as it is.
  */
 export function locatedInRequest(c: Context<AppEnv>, error: ValidationError): ValidationError {
   const request = c.req as unknown as { valid(target: string): unknown };
-  const parts = Object.entries(PART_NAMES).map(([target, name]) => [name, request.valid(target)] as const);
+  const parts = Object.entries(PART_NAMES)
+    .map(([target, name]) => [name, request.valid(target)] as const)
+    .filter(([, data]) => data !== null && typeof data === "object");
+  const [onlyInput, ...more] = parts.filter(([name]) => name !== "path");
   const issues = error.issues.map((issue) => {
     const [first] = issue.path;
-    const part = parts.find(
-      ([, data]) => first !== undefined && data !== null && typeof data === "object" && Object.hasOwn(data, first),
-    );
+    if (first === undefined) return issue;
+    const part =
+      parts.find(([, data]) => Object.hasOwn(data as object, first)) ?? (more.length === 0 ? onlyInput : undefined);
     return part ? { ...issue, path: [part[0], ...issue.path] } : issue;
   });
   return new ValidationError(issues, error.table);

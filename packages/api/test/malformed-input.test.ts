@@ -506,7 +506,8 @@ const sometimes = fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weigh
 
 /** Requests to `op`, each certainly wrong in at least one part. */
 function malformedRequests(op: Operation, resolve: Resolve, fixture: Fixture, baseUrl: string) {
-  const available: Part[] = ["auth"];
+  // A public operation ignores the Authorization header: a bad one is no defect there.
+  const available: Part[] = op.secured ? ["auth"] : [];
   if (op.pathParams.length > 0) available.push("path");
   const queryDefects = op.queryParams.map((p) => [p, badQueryValues(p, resolve)] as const);
   if (queryDefects.length > 0) available.push("query");
@@ -558,7 +559,7 @@ function malformedRequests(op: Operation, resolve: Resolve, fixture: Fixture, ba
       fc.record({ auth: sometimes, path: sometimes, query: sometimes, body: sometimes }),
     )
     .chain(([primary, extra]) => {
-      const bad = (part: Part) => part === primary || extra[part];
+      const bad = (part: Part) => available.includes(part) && (part === primary || extra[part]);
       const authArb: fc.Arbitrary<{ header?: string; what?: string }> = bad("auth")
         ? fc.oneof(
             fc.constantFrom(...badAuthorizations(fixture)).map((header) => ({ header, what: "bad Authorization" })),

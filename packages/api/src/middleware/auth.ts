@@ -2,6 +2,7 @@ import type { Principal } from "@groundwork/domain";
 import { UnauthenticatedError, UserGoneError } from "@groundwork/domain";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { matchedRoutes } from "hono/route";
 import type { AppDependencies, AppEnv } from "../env.js";
 import { toProblem } from "../problem.js";
 import { sendProblem } from "../respond.js";
@@ -10,8 +11,16 @@ import { sendProblem } from "../respond.js";
 const SAFE_METHODS = new Set(["GET", "HEAD"]);
 
 /**
+ * Marks a route as public (`createRoute({ middleware: [publicRoute] })`): its requests go on
+ * anonymously whatever their Authorization header says. A client that sends its (perhaps expired)
+ * token with every request still gets a share view, a login or a refresh.
+ */
+export const publicRoute = createMiddleware<AppEnv>((_c, next) => next());
+
+/**
  * Resolves `Authorization: Bearer <token>` to a principal once per request. A request without the
- * header goes on anonymously (public routes); a header that is present but invalid answers 401.
+ * header goes on anonymously; a header that is present but invalid answers 401, except on a route
+ * marked `publicRoute`, where the header is not read at all.
  *
  * A deleted user's access tokens stop working at once. For a request that changes nothing, whether
  * the user still exists is read along with the project access the route checks (one statement for
@@ -21,7 +30,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD"]);
 export function resolvePrincipal(deps: AppDependencies) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header("authorization");
-    if (header === undefined) return next();
+    if (header === undefined || isPublic(c)) return next();
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match?.[1]) throw new UnauthenticatedError("the Authorization header must be `Bearer <token>`");
     const deferUserCheck = SAFE_METHODS.has(c.req.method);
@@ -36,6 +45,11 @@ export function resolvePrincipal(deps: AppDependencies) {
       c.res = sendProblem(c, code, init);
     }
   });
+}
+
+/** Whether the request is routed to a route marked `publicRoute` (Hono matched every handler up front). */
+function isPublic(c: Context<AppEnv>): boolean {
+  return matchedRoutes(c).some((route) => route.handler === publicRoute);
 }
 
 /** The caller; UnauthenticatedError on a public request. */

@@ -2,6 +2,7 @@ import { loginInput, refreshInput, signupInput, userSchemas } from "@groundwork/
 import { createRoute, z } from "@hono/zod-openapi";
 import { anonymousContext } from "../context.js";
 import type { AppDependencies } from "../env.js";
+import { publicRoute } from "../middleware/auth.js";
 import { jsonBody, problems } from "../openapi.js";
 import { router } from "../router.js";
 import { named } from "../schemas.js";
@@ -20,6 +21,7 @@ const signup = createRoute({
   method: "post",
   path: "/auth/signup",
   tags: ["auth"],
+  middleware: [publicRoute] as const,
   summary: "Create an account and sign in",
   request: { body: jsonBody(named(signupInput, "SignupRequest")) },
   responses: {
@@ -31,6 +33,7 @@ const login = createRoute({
   method: "post",
   path: "/auth/login",
   tags: ["auth"],
+  middleware: [publicRoute] as const,
   summary: "Sign in with email and password",
   request: { body: jsonBody(named(loginInput, "LoginRequest")) },
   responses: {
@@ -42,6 +45,7 @@ const refresh = createRoute({
   method: "post",
   path: "/auth/refresh",
   tags: ["auth"],
+  middleware: [publicRoute] as const,
   summary: "Trade a refresh token for a new token pair (the old one stops working)",
   request: { body: jsonBody(named(refreshInput, "RefreshRequest")) },
   responses: {
@@ -53,6 +57,7 @@ const logout = createRoute({
   method: "post",
   path: "/auth/logout",
   tags: ["auth"],
+  middleware: [publicRoute] as const,
   summary: "End the session the refresh token belongs to",
   request: { body: jsonBody(refreshInput) },
   responses: { 204: { description: "Signed out" }, ...problems() },

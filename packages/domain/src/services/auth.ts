@@ -38,20 +38,27 @@ export const passwordSchema = z
   .string()
   .min(8, "a password needs at least 8 characters")
   .max(1024, "a password may have at most 1024 characters");
-export const signupInput = z.object({
-  email: userSchemas.insert.shape.email,
-  password: passwordSchema,
-  name: userSchemas.insert.shape.name,
-});
-export const loginInput = z.object({
-  email: z.string().trim().toLowerCase().min(1).max(320),
-  password: z.string().min(1).max(1024),
-});
-export const refreshInput = z.object({ refreshToken: z.string().min(1).max(200) });
-export const apiTokenInput = z.object({
-  name: z.string().trim().min(1).max(200),
-  expiresAt: dateTimeInput.nullable().optional(),
-});
+// Strict, as every body is: a field the server would ignore (`scopes` on a token) must not look taken.
+export const signupInput = z
+  .object({
+    email: userSchemas.insert.shape.email,
+    password: passwordSchema,
+    name: userSchemas.insert.shape.name,
+  })
+  .strict();
+export const loginInput = z
+  .object({
+    email: z.string().trim().toLowerCase().min(1).max(320),
+    password: z.string().min(1).max(1024),
+  })
+  .strict();
+export const refreshInput = z.object({ refreshToken: z.string().min(1).max(200) }).strict();
+export const apiTokenInput = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    expiresAt: dateTimeInput.nullable().optional(),
+  })
+  .strict();
 
 export type User = typeof users.pg.$inferSelect;
 /** A user as others may see it: never the password hash. */
@@ -77,6 +84,13 @@ export interface CreatedApiToken {
 export function publicUser({ passwordHash: _hash, deletedAt: _deleted, ...user }: User): PublicUser {
   return user;
 }
+
+const REFRESH_REFUSALS = {
+  reused: "this refresh token was already used; every session it belongs to has been signed out",
+  signedOut: "this refresh token was signed out",
+  expired: "the refresh token is not valid",
+  unknown: "the refresh token is not valid",
+} as const;
 
 const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 const newSecret = (prefix: string) => `${prefix}${randomBytes(32).toString("base64url")}`;
@@ -129,28 +143,31 @@ export class Auth {
 
   /**
    * Trades a refresh token for a new pair. A token that was already traded means it leaked: the
-   * whole family (every token descended from the same login) is revoked.
+   * whole family (every token descended from the same login) is revoked. A token revoked without
+   * being traded (by a logout or a password change) is merely signed out.
    */
   async refresh(ctx: AnonymousContext, input: unknown): Promise<TokenPair> {
     const { refreshToken } = parseInput(refreshInput, input);
     const outcome = await ctx.db.transaction(async (tx) => {
-      const row = await tx.repo(refreshTokens).find({ tokenHash: hashToken(refreshToken) }, { forUpdate: true });
+      const tokenHash = hashToken(refreshToken);
+      const owner = (await tx.repo(refreshTokens).find({ tokenHash }))?.userId;
+      // The user's row is locked first, as a password change locks it before revoking: a refresh racing
+      // one either ends before it (and its new token is revoked with the rest) or finds its token revoked.
+      if (!owner || !(await tx.repo(users).find(owner, { forUpdate: true }))) return { error: "unknown" as const };
+      const row = await tx.repo(refreshTokens).find({ tokenHash }, { forUpdate: true });
       if (!row?.userId) return { error: "unknown" as const };
       if (row.revokedAt) {
+        // Trading is the only use of a refresh token, and the only thing that sets lastUsedAt.
+        if (!row.lastUsedAt) return { error: "signedOut" as const };
         await this.revokeFamily(tx, row.familyId);
         return { error: "reused" as const };
       }
       if (row.expiresAt.getTime() <= Date.now()) return { error: "expired" as const };
-      if (!(await tx.repo(users).exists(row.userId))) return { error: "unknown" as const };
       await tx.repo(refreshTokens).update(row.id, { revokedAt: new Date(), lastUsedAt: new Date() });
       return { pair: await this.issue(tx, row.userId, row.familyId) };
     });
     if ("pair" in outcome && outcome.pair) return outcome.pair;
-    throw new UnauthenticatedError(
-      outcome.error === "reused"
-        ? "this refresh token was already used; every session it belongs to has been signed out"
-        : "the refresh token is not valid",
-    );
+    throw new UnauthenticatedError(REFRESH_REFUSALS[outcome.error]);
   }
 
   /** Ends the session the refresh token belongs to. Unknown tokens are ignored: the result is the same. */
@@ -265,7 +282,25 @@ export class Auth {
   }
 
   private async revokeFamily(tx: Session, familyId: string): Promise<void> {
-    const live = await tx.repo(refreshTokens).list({ where: { familyId, revokedAt: null }, limit: 1000 });
-    for (const token of live.data) await tx.repo(refreshTokens).update(token.id, { revokedAt: new Date() });
+    await revokeRefreshTokens(tx, { familyId });
+  }
+}
+
+/**
+ * Signs the user out everywhere: every refresh token of every family is revoked (inside the caller's
+ * transaction). Access tokens already issued run out on their own, within ACCESS_TOKEN_SECONDS; API
+ * tokens are separate credentials and stay.
+ */
+export async function revokeSessionsOf(tx: Session, userId: string): Promise<void> {
+  await revokeRefreshTokens(tx, { userId });
+}
+
+async function revokeRefreshTokens(tx: Session, where: { familyId: string } | { userId: string }): Promise<void> {
+  const revokedAt = new Date();
+  // Revoked tokens leave the filter, so each batch reads the next live ones until none are left.
+  for (;;) {
+    const live = await tx.repo(refreshTokens).list({ where: { ...where, revokedAt: null }, limit: 500 });
+    for (const token of live.data) await tx.repo(refreshTokens).update(token.id, { revokedAt });
+    if (live.nextCursor === null) return;
   }
 }

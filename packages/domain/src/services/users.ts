@@ -4,7 +4,7 @@ import type { ServiceContext } from "../context.js";
 import { ForbiddenError, UserGoneError } from "../errors.js";
 import { jsonPresentSchema, keyPattern, keyRule } from "../schema/common.js";
 import { apiTokens, userPreferences, userSchemas, users } from "../schema/index.js";
-import { type PublicUser, passwordSchema, publicUser } from "./auth.js";
+import { type PublicUser, passwordSchema, publicUser, revokeSessionsOf } from "./auth.js";
 import { parseInput } from "./input.js";
 import { hashPassword, verifyPassword } from "./passwords.js";
 
@@ -32,6 +32,10 @@ export async function getMe(ctx: ServiceContext): Promise<PublicUser> {
   return publicUser(user);
 }
 
+/**
+ * Changes the caller's name, email or password. A new password revokes every refresh token of the
+ * user; access tokens already issued (the caller's own too) work until they expire.
+ */
 export async function updateMe(ctx: ServiceContext, input: unknown): Promise<PublicUser> {
   const { name, email, password, currentPassword } = parseInput(updateMeInput, input);
   const userId = userIdOf(ctx);
@@ -43,12 +47,17 @@ export async function updateMe(ctx: ServiceContext, input: unknown): Promise<Pub
       ]);
     }
   }
-  const updated = await ctx.db.repo(users).update(userId, {
-    ...(name !== undefined ? { name } : {}),
-    ...(email !== undefined ? { email } : {}),
-    ...(password !== undefined ? { passwordHash: await hashPassword(password) } : {}),
+  const passwordHash = password !== undefined ? await hashPassword(password) : undefined;
+  return ctx.db.transaction(async (tx) => {
+    const updated = await tx.repo(users).update(userId, {
+      ...(name !== undefined ? { name } : {}),
+      ...(email !== undefined ? { email } : {}),
+      ...(passwordHash !== undefined ? { passwordHash } : {}),
+    });
+    // A new password ends every session the old one opened: whoever else knew it is signed out.
+    if (passwordHash !== undefined) await revokeSessionsOf(tx, userId);
+    return publicUser(updated);
   });
-  return publicUser(updated);
 }
 
 export async function getPreference(ctx: ServiceContext, key: string) {
