@@ -161,5 +161,6 @@ export function toProblem(error: unknown): { code: ProblemCode; init: ProblemIni
 
 function singular(table: string): string {
   const name = table.replaceAll("_", " ");
+  if (name.endsWith("yses")) return `${name.slice(0, -2)}is`; // file analyses
   return name.endsWith("ies") ? `${name.slice(0, -3)}y` : name.endsWith("s") ? name.slice(0, -1) : name;
 }

@@ -149,6 +149,46 @@ describe.each(testDialects())("files, analyses and selected files over HTTP on $
     ]);
   });
 
+  it("replaces the whole record on a second POST of a path (as its OpenAPI description says); PATCH merges", async () => {
+    const { projectId } = await freshProject();
+    const m = as(member);
+    const full = {
+      path: "docs/guide.md",
+      checksum: "abc",
+      summary: "How to start",
+      contentType: "text/markdown",
+      content: "# Guide",
+    };
+    const file = await m.upsert(projectId, full);
+    expect(file).toMatchObject({ name: "guide.md", extension: "md", size: 7, summary: "How to start" });
+
+    // What a second POST leaves out described the file as it was: cleared, or derived again.
+    const replaced = await m.upsert(projectId, { path: "docs/guide.md", checksum: "def" });
+    expect(replaced).toMatchObject({
+      id: file.id,
+      checksum: "def",
+      summary: null,
+      contentType: null,
+      content: null,
+      size: 0,
+      name: "guide.md",
+      extension: "md",
+    });
+    expect(await m.get(file.id)).toEqual(replaced);
+
+    // PATCH changes the fields given and keeps the others.
+    await m.upsert(projectId, full);
+    const patched = await m.patch(file.id, { checksum: "ghi" });
+    expect(patched).toMatchObject({ checksum: "ghi", summary: "How to start", content: "# Guide", size: 7 });
+
+    const doc = (await (await fetch(`${api.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, { description?: string }>>;
+    };
+    const description = doc.paths["/api/v1/projects/{id}/files"]?.post?.description ?? "";
+    expect(description).toContain("replaces the whole record");
+    expect(description).toContain("PATCH /files/{id}");
+  });
+
   it("lists without content, filters by path prefix and extension, sorts and pages", async () => {
     const { projectId } = await freshProject();
     const m = as(member);
@@ -250,11 +290,16 @@ describe.each(testDialects())("files, analyses and selected files over HTTP on $
       ["symbols", false],
     ]);
 
+    // A miss is named as the thing it is.
+    expect((await expectProblem(m.analysis(file.id, "symbols"), 404, "not_found")).problem.detail).toBe(
+      "no such file analysis",
+    );
     // Only members and above delete analyses; a stale one can be deleted too.
     await expectProblem(as(viewer).deleteAnalysis(file.id, "symbols"), 403, "forbidden");
     await expectProblem(as(viewer).putAnalysis(file.id, "x", { checksum: "C", version: 1, data: 1 }), 403, "forbidden");
     expect(await m.deleteAnalysis(file.id, "symbols")).toBeUndefined();
-    await expectProblem(m.deleteAnalysis(file.id, "symbols"), 404, "not_found");
+    const gone = await expectProblem(m.deleteAnalysis(file.id, "symbols"), 404, "not_found");
+    expect(gone.problem.detail).toBe("no such file analysis");
     await expectProblem(m.analysis(file.id, "bad kind!"), 400, "validation_failed");
 
     // Deleting the file takes its analyses with it.

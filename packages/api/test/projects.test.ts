@@ -52,8 +52,9 @@ describe.each(testDialects())("projects over HTTP on $name", (dialect) => {
     };
   };
   const teamProjects = (client: Client, teamId: string) => ({
-    list: (query: { name?: string; sort?: string; limit?: string; cursor?: string; count?: "true" } = {}) =>
-      unwrap(client.api.v1.teams[":teamId"].projects.$get({ param: { teamId }, query })),
+    list: (
+      query: { name?: string; deleted?: "only"; sort?: string; limit?: string; cursor?: string; count?: "true" } = {},
+    ) => unwrap(client.api.v1.teams[":teamId"].projects.$get({ param: { teamId }, query })),
     create: (json: { name: string; description?: string; settings?: Record<string, unknown> }) =>
       unwrap(client.api.v1.teams[":teamId"].projects.$post({ param: { teamId }, json })),
   });
@@ -136,6 +137,53 @@ describe.each(testDialects())("projects over HTTP on $name", (dialect) => {
     await expectProblem(projectApi(admin.client, crypto.randomUUID()).restore(), 404, "not_found");
 
     await expectProblem(projects.create({ name: " " }), 400, "validation_failed");
+  });
+
+  it("matches `%`, `_` and `\\` in ?name literally, as any other character, on both paths", async () => {
+    const { team } = await freshTeam();
+    const projects = teamProjects(admin.client, team.id);
+    for (const name of ["100% done", "snake_case", "back\\slash", "Plain"]) await projects.create({ name });
+    const names = async (name: string) => (await projects.list({ name })).data.map((p) => p.name);
+    expect(await names("%")).toEqual(["100% done"]);
+    expect(await names("_")).toEqual(["snake_case"]);
+    expect(await names("\\")).toEqual(["back\\slash"]);
+    expect(await names("E_C")).toEqual(["snake_case"]);
+    expect(await names("0%")).toEqual(["100% done"]);
+    expect(await names("a_%")).toEqual([]);
+    expect(await names("plain")).toEqual(["Plain"]);
+    // Another team's project of the same name is not found, and the page still counts and pages.
+    const other = await freshTeam();
+    await teamProjects(owner.client, other.team.id).create({ name: "50% off" });
+    await projects.create({ name: "20% more" });
+    const first = await projects.list({ name: "%", limit: "1", count: "true" });
+    expect(first).toMatchObject({ total: 2 });
+    const rest = await projects.list({ name: "%", limit: "1", cursor: first.nextCursor ?? "" });
+    expect([...first.data, ...rest.data].map((p) => p.name)).toEqual(["100% done", "20% more"]);
+  });
+
+  it("lists deleted projects with ?deleted=only for admins and owners, to restore them", async () => {
+    const { team, project, as } = await freshTeam();
+    const kept = await teamProjects(admin.client, team.id).create({ name: "Kept" });
+    await as(admin).delete();
+    for (const p of [admin, owner]) {
+      const deleted = await teamProjects(p.client, team.id).list({ deleted: "only" });
+      expect(deleted.data.map((x) => x.id)).toEqual([project.id]);
+      expect(deleted.data[0]).not.toHaveProperty("deletedAt");
+    }
+    expect((await teamProjects(admin.client, team.id).list({ deleted: "only", name: "eng" })).data).toHaveLength(1);
+    expect((await teamProjects(admin.client, team.id).list({ deleted: "only", name: "kept" })).data).toEqual([]);
+    expect((await teamProjects(admin.client, team.id).list()).data.map((x) => x.id)).toEqual([kept.id]);
+    for (const p of [member, viewer]) {
+      await expectProblem(teamProjects(p.client, team.id).list({ deleted: "only" }), 403, "forbidden");
+    }
+    await expectProblem(teamProjects(outsider.client, team.id).list({ deleted: "only" }), 404, "not_found");
+    const bad = await admin.client.api.v1.teams[":teamId"].projects.$get({
+      param: { teamId: team.id },
+      query: { deleted: "include" as "only" },
+    });
+    expect(bad.status).toBe(400);
+    await as(admin).restore();
+    expect((await teamProjects(admin.client, team.id).list({ deleted: "only" })).data).toEqual([]);
   });
 
   it("lets viewers read, keeps members and viewers from managing, and lets admins and owners manage", async () => {

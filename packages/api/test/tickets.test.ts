@@ -1,6 +1,6 @@
 import { ApiError, type Client, unwrap } from "@groundwork/client";
 import { testDialects } from "@groundwork/db/testing";
-import { activities, auditLogs, projects, tasks } from "@groundwork/domain";
+import { activities, agents, auditLogs, projects, queueItems, tasks, tickets } from "@groundwork/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectProblem, type Person, startTestApi, type TestApi } from "./harness.js";
 
@@ -81,6 +81,24 @@ describe.each(testDialects())("tickets and tasks over HTTP on $name", (dialect) 
         unwrap(v1.tickets[":id"].tasks.reorder.$post({ param: { id }, json: { taskIds } })),
       patchTask: (id: string, json: Partial<TaskBody>) => unwrap(v1.tasks[":id"].$patch({ param: { id }, json })),
       deleteTask: (id: string) => unwrap(v1.tasks[":id"].$delete({ param: { id } })),
+      restore: (id: string) => unwrap(v1.tickets[":id"].restore.$post({ param: { id } })),
+      deletedTickets: (projectId: string) =>
+        unwrap(v1.projects[":id"].tickets.$get({ param: { id: projectId }, query: { deleted: "only" } })),
+    };
+  };
+
+  /** The queue routes these tests need: a queue, enqueueing, claiming and completing. */
+  const queueing = (p: { client: Client }) => {
+    const v1 = p.client.api.v1;
+    return {
+      create: (projectId: string, name: string) =>
+        unwrap(v1.projects[":id"].queues.$post({ param: { id: projectId }, json: { name, maxParallel: 10 } })),
+      enqueue: (queueId: string, json: { ticketId: string } | { taskId: string }) =>
+        unwrap(v1.queues[":id"].items.$post({ param: { id: queueId }, json })),
+      claim: (queueId: string) => unwrap(v1.queues[":id"].claim.$post({ param: { id: queueId }, json: {} })),
+      complete: (itemId: string) =>
+        unwrap(v1["queue-items"][":id"].complete.$post({ param: { id: itemId }, json: {} })),
+      cancel: (itemId: string) => unwrap(v1["queue-items"][":id"].cancel.$post({ param: { id: itemId } })),
     };
   };
 
@@ -392,6 +410,167 @@ describe.each(testDialects())("tickets and tasks over HTTP on $name", (dialect) 
     }
     expect((await m.tasks(ticket.id)).data.map((t) => t.content)).toEqual(["3", "1", "2"]);
     expect((await actions(teamId)).filter((a) => a === "tasks.reordered")).toHaveLength(1);
+  });
+
+  it("cancels a deleted ticket's live queue items and its tasks' in the same change: no agent claims or completes them", async () => {
+    const { teamId, projectId } = await freshProject();
+    const m = as(member);
+    const ticket = await m.create(projectId, { title: "Doomed" });
+    const [held, waiting] = await m.addTasks(ticket.id, [{ content: "Held" }, { content: "Waiting" }]);
+    if (!held || !waiting) throw new Error("two tasks expected");
+    const kept = await m.create(projectId, { title: "Kept" });
+    const bot = await api.agent(teamId);
+    const queue = await queueing(owner).create(projectId, "work");
+    const q = queueing(member);
+    const heldItem = await q.enqueue(queue.id, { taskId: held.id });
+    expect((await queueing(bot).claim(queue.id))?.id).toBe(heldItem.id);
+    const ticketItem = await q.enqueue(queue.id, { ticketId: ticket.id });
+    const waitingItem = await q.enqueue(queue.id, { taskId: waiting.id });
+    const keptItem = await q.enqueue(queue.id, { ticketId: kept.id });
+
+    expect(await m.delete(ticket.id)).toBeUndefined();
+    for (const id of [heldItem.id, ticketItem.id, waitingItem.id]) {
+      expect(await api.db.repo(queueItems).get(id)).toMatchObject({
+        status: "cancelled",
+        error: "ticket deleted",
+        leaseExpiresAt: null,
+      });
+    }
+    expect((await api.db.repo(queueItems).get(keptItem.id)).status).toBe("queued");
+    // Its agent holds nothing now.
+    expect((await api.db.repo(agents).get(bot.id)).status).toBe("idle");
+    // The agent holding one is told it is cancelled; the next claim is another ticket's item.
+    const refused = await expectProblem(queueing(bot).complete(heldItem.id), 409, "conflict");
+    expect(refused.problem.detail).toContain("cancelled");
+    expect((await queueing(bot).claim(queue.id))?.id).toBe(keptItem.id);
+    expect(await queueing(bot).claim(queue.id)).toBeUndefined();
+    // The deleted ticket and its tasks were left as they were.
+    expect(await api.db.repo(tickets).get(ticket.id, { deleted: "include" })).toMatchObject({ status: "open" });
+    expect((await api.db.repo(tasks).get(held.id)).status).toBe("pending");
+    expect((await actions(teamId)).filter((a) => a === "queue_item.cancelled")).toHaveLength(3);
+    // Neither it nor its tasks can be queued again while it is deleted.
+    await expectProblem(q.enqueue(queue.id, { ticketId: ticket.id }), 400, "validation_failed");
+    await expectProblem(q.enqueue(queue.id, { taskId: waiting.id }), 400, "validation_failed");
+  });
+
+  it("refuses to delete a task an agent works on (409, nothing changed), and deletes it with its items otherwise", async () => {
+    const { teamId, projectId } = await freshProject();
+    const m = as(member);
+    const ticket = await m.create(projectId, { title: "Busy" });
+    const task = await m.addTask(ticket.id, { content: "In the works" });
+    const bot = await api.agent(teamId);
+    const queue = await queueing(owner).create(projectId, "work");
+    const item = await queueing(member).enqueue(queue.id, { taskId: task.id });
+    await queueing(bot).claim(queue.id);
+
+    const refused = await expectProblem(m.deleteTask(task.id), 409, "conflict");
+    expect(refused.problem.detail).toContain(item.id);
+    expect(await api.db.repo(tasks).exists(task.id)).toBe(true);
+    expect((await actions(teamId)).filter((a) => a === "task.deleted")).toHaveLength(0);
+    // The agent finishes its work as usual.
+    expect((await queueing(bot).complete(item.id)).status).toBe("completed");
+    expect(await m.deleteTask(task.id)).toBeUndefined();
+    expect(await api.db.repo(queueItems).exists(item.id)).toBe(false);
+    expect((await actions(teamId)).filter((a) => a === "queue_item.deleted" || a === "task.deleted")).toEqual([
+      "queue_item.deleted",
+      "task.deleted",
+    ]);
+
+    // A cancelled item is no obstacle.
+    const other = await m.addTask(ticket.id, { content: "Given up" });
+    const second = await queueing(member).enqueue(queue.id, { taskId: other.id });
+    await queueing(bot).claim(queue.id);
+    await queueing(member).cancel(second.id);
+    expect(await m.deleteTask(other.id)).toBeUndefined();
+  });
+
+  it("refuses dependency cycles, repeated dependencies and a task depending on itself, on create and change", async () => {
+    const { teamId, projectId } = await freshProject();
+    const m = as(member);
+    const ticket = await m.create(projectId, { title: "Plan" });
+    const a = await m.addTask(ticket.id, { content: "A" });
+    const b = await m.addTask(ticket.id, { content: "B", dependencies: [a.id] });
+    const c = await m.addTask(ticket.id, { content: "C", dependencies: [b.id] });
+    const before = (await actions(teamId)).length;
+
+    const direct = await expectProblem(m.patchTask(a.id, { dependencies: [b.id] }), 400, "validation_failed");
+    expect(direct.problem.errors).toEqual([
+      { path: "body.dependencies.0", message: `would make a dependency cycle: ${a.id} → ${b.id} → ${a.id}` },
+    ]);
+    const through = await expectProblem(m.patchTask(a.id, { dependencies: [c.id] }), 400, "validation_failed");
+    expect(through.problem.errors?.[0]?.message).toBe(
+      `would make a dependency cycle: ${a.id} → ${c.id} → ${b.id} → ${a.id}`,
+    );
+    const self = await expectProblem(m.patchTask(a.id, { dependencies: [a.id] }), 400, "validation_failed");
+    expect(self.problem.errors?.[0]?.path).toBe("body.dependencies.0");
+    const twice = await expectProblem(m.patchTask(c.id, { dependencies: [a.id, a.id] }), 400, "validation_failed");
+    expect(twice.problem.errors?.[0]?.path).toBe("body.dependencies.1");
+    await expectProblem(m.addTask(ticket.id, { content: "D", dependencies: [a.id, a.id] }), 400, "validation_failed");
+    const inBatch = await expectProblem(
+      m.addTasks(ticket.id, [{ content: "D" }, { content: "E", dependencies: [b.id, b.id] }]),
+      400,
+      "validation_failed",
+    );
+    expect(inBatch.problem.errors?.[0]?.path).toBe("body.1.dependencies.1");
+    expect((await m.get(ticket.id, "tasks")).tasks?.map((t) => [t.content, t.dependencies])).toEqual([
+      ["A", []],
+      ["B", [a.id]],
+      ["C", [b.id]],
+    ]);
+    expect((await actions(teamId)).length).toBe(before);
+
+    // What is not a cycle is fine: two ways to the same task, and a chain turned around at its end.
+    expect((await m.patchTask(c.id, { dependencies: [a.id, b.id] })).dependencies).toEqual([a.id, b.id]);
+    await m.patchTask(b.id, { dependencies: [] });
+    expect((await m.patchTask(a.id, { dependencies: [b.id] })).dependencies).toEqual([b.id]);
+  });
+
+  it("restores a deleted ticket (admins and owners), lists deleted tickets for them, and not in a deleted project", async () => {
+    const { teamId, projectId } = await freshProject();
+    const m = as(member);
+    const ticket = await m.create(projectId, { title: "Back again" });
+    const task = await m.addTask(ticket.id, { content: "Its task" });
+    const live = await m.create(projectId, { title: "Never deleted" });
+    await m.delete(ticket.id);
+
+    expect((await as(owner).deletedTickets(projectId)).data.map((t) => t.id)).toEqual([ticket.id]);
+    expect((await as(owner).tickets(projectId)).data.map((t) => t.id)).toEqual([live.id]);
+    await expectProblem(m.deletedTickets(projectId), 403, "forbidden");
+    await expectProblem(as(viewer).deletedTickets(projectId), 403, "forbidden");
+    await expectProblem(as(outsider).deletedTickets(projectId), 404, "not_found");
+    const bad = await owner.client.api.v1.projects[":id"].tickets.$get({
+      param: { id: projectId },
+      query: { deleted: "all" as "only" },
+    });
+    expect(bad.status).toBe(400);
+
+    const before = await actions(teamId);
+    await expectProblem(m.restore(ticket.id), 403, "forbidden");
+    await expectProblem(as(outsider).restore(ticket.id), 404, "not_found");
+    await expectProblem(as(owner).restore(crypto.randomUUID()), 404, "not_found");
+    expect(await actions(teamId)).toEqual(before);
+
+    const res = await owner.client.api.v1.tickets[":id"].restore.$post({ param: { id: ticket.id } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("etag")).toBeTruthy();
+    const restored = await res.json();
+    expect(restored).toMatchObject({ id: ticket.id, number: ticket.number, title: "Back again" });
+    expect(restored).not.toHaveProperty("deletedAt");
+    expect((await m.get(ticket.id, "tasks")).tasks?.map((t) => t.id)).toEqual([task.id]);
+    expect((await as(owner).deletedTickets(projectId)).data).toEqual([]);
+    // Restoring a live ticket changes nothing.
+    expect((await as(owner).restore(ticket.id)).version).toBe(restored.version);
+    expect((await actions(teamId)).filter((a) => a === "ticket.restored")).toHaveLength(1);
+    expect((await verbs(teamId)).filter((v) => v === "ticket:restored")).toHaveLength(1);
+
+    // In a deleted project: the project comes back first.
+    await m.delete(ticket.id);
+    const project = owner.client.api.v1.projects[":id"];
+    expect((await project.$delete({ param: { id: projectId } })).status).toBe(204);
+    const conflict = await expectProblem(as(owner).restore(ticket.id), 409, "conflict");
+    expect(conflict.problem.detail).toContain("project is deleted");
+    expect((await project.restore.$post({ param: { id: projectId } })).status).toBe(200);
+    expect((await as(owner).restore(ticket.id)).id).toBe(ticket.id);
   });
 
   it("lets a viewer read but not write (403, nothing recorded), and a member and an agent write", async () => {

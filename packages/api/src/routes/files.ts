@@ -44,7 +44,12 @@ const PutAnalysisRequest = named(
 const idParam = z.object({ id: z.uuid() });
 const analysisParam = z.object({ id: z.uuid(), kind: fileService.analysisKind });
 const fileListQuery = listQuery.extend({
-  path: z.string().min(1).max(1024).optional().openapi({ description: "only files whose path starts with this" }),
+  path: z
+    .string()
+    .min(1)
+    .max(1024)
+    .optional()
+    .openapi({ description: "only files whose path starts with exactly this (case-sensitive, no wildcards)" }),
   extension: z
     .string()
     .min(1)
@@ -64,7 +69,7 @@ const listFiles = createRoute({
   tags,
   summary: "The project's files, without content (`?sort` by path, updatedAt, size; by path by default)",
   description:
-    "`?path` is a case-insensitive prefix (`%` and `_` in it match any one character); `?extension` an exact extension.",
+    "`?path` is a prefix taken literally: case counts, and `%` and `_` are characters like any other; `?extension` an exact extension.",
   security: authenticated,
   request: { params: idParam, query: fileListQuery },
   responses: {
@@ -76,9 +81,9 @@ const upsertFile = createRoute({
   method: "post",
   path: "/projects/{id}/files",
   tags,
-  summary: "Create the file at `path`, or replace the description of the one there",
+  summary: "Create the file at `path`, or replace the whole record of the one there (PUT-like, by path)",
   description:
-    "Name and extension are derived from the path and size from the content when not given. A second POST for the same path keeps the file's id and replaces its fields: what it leaves out is cleared or derived again.",
+    "Name and extension are derived from the path and size from the content when not given. A second POST for the same path keeps the file's id and replaces the whole record, as a PUT would: `summary`, `contentType` and `content` left out are cleared (they described the file as it was), `name`, `extension` and `size` derived again. To change some fields and keep the others, use `PATCH /files/{id}`.",
   security: authenticated,
   request: { params: idParam, body: jsonBody(named(fileService.upsertFileInput, "UpsertFileRequest")) },
   responses: {

@@ -11,6 +11,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { anonymousContext, serviceContext } from "../context.js";
 import type { AppDependencies } from "../env.js";
 import { etagHeader, expectedVersion, IF_MATCH } from "../etag.js";
+import { publicRoute } from "../middleware/auth.js";
 import { authenticated, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { listOptions, listQuery, pageOf } from "../pagination.js";
 import { router } from "../router.js";
@@ -50,21 +51,37 @@ const SharedProjectSchema = z
         createdAt: z.date(),
       }),
     ),
+    nextCursor: z
+      .string()
+      .nullable()
+      .openapi({ description: "`?cursor=` for the next page of tickets; null on the last" }),
   })
-  .openapi("SharedProject", { description: "A project as its share link shows it: newest 200 tickets first" });
+  .openapi("SharedProject", {
+    description: "A project as its share link shows it, with a page of its tickets, newest first",
+  });
 
 const teamParam = z.object({ teamId: z.uuid() });
 const idParam = z.object({ id: z.uuid() });
 const collaboratorParam = z.object({ id: z.uuid(), userId: z.uuid() });
 const tokenParam = z.object({ token: projectService.shareToken });
-const projectQuery = listQuery.extend({
-  name: z
-    .string()
-    .trim()
+const sharedQuery = z.object({
+  limit: z.coerce
+    .number()
+    .int()
     .min(1)
-    .max(200)
-    .optional()
-    .openapi({ description: "only projects whose name contains this, case-insensitively" }),
+    .max(projectService.SHARED_TICKET_LIMIT)
+    .default(projectService.SHARED_TICKET_LIMIT)
+    .openapi({ description: `tickets per page, 1–${projectService.SHARED_TICKET_LIMIT} (default)` }),
+  cursor: listQuery.shape.cursor,
+});
+const projectQuery = listQuery.extend({
+  name: z.string().trim().min(1).max(200).optional().openapi({
+    description: "only projects whose name contains this, case-insensitively; `%` and `_` are matched literally",
+  }),
+  deleted: z.enum(["only"]).optional().openapi({
+    description:
+      "`only`: the deleted projects instead of the live ones, to find one to restore (team admins and owners)",
+  }),
 });
 
 const tags = ["projects"];
@@ -74,11 +91,12 @@ const listProjects = createRoute({
   path: "/teams/{teamId}/projects",
   tags,
   summary: "The team's projects (anyone in the team)",
+  description: "`?deleted=only` lists the deleted projects instead; it needs team admin or owner (403 otherwise).",
   security: authenticated,
   request: { params: teamParam, query: projectQuery },
   responses: {
     200: jsonResponse(pageOf(ProjectSchema), "A page of projects"),
-    ...problems("unauthenticated", "not_found"),
+    ...problems("unauthenticated", "forbidden", "not_found"),
   },
 });
 const createProject = createRoute({
@@ -212,12 +230,15 @@ const getShared = createRoute({
   tags,
   summary: "The read-only view of a shared project",
   // Public: the token in the path is the credential.
-  description: "Public: no bearer token is needed. An unknown, expired or revoked link answers 404.",
+  description:
+    "Public: no bearer token is needed, and an Authorization header is ignored. An unknown, expired or revoked " +
+    "link answers 404. Tickets come a page at a time, newest first: `nextCursor` is the next page's `?cursor`.",
   security: [],
-  request: { params: tokenParam },
+  middleware: [publicRoute] as const,
+  request: { params: tokenParam, query: sharedQuery },
   responses: {
     200: jsonResponse(SharedProjectSchema, "The shared project"),
-    ...problems("unauthenticated", "not_found"),
+    ...problems("not_found"),
   },
 });
 
@@ -229,6 +250,7 @@ export function projectsRoutes(deps: AppDependencies) {
       const page = await projectService.listProjects(serviceContext(c, deps), c.req.valid("param").teamId, {
         ...options,
         name: query.name,
+        deleted: query.deleted,
       });
       return c.json(page, 200);
     })
@@ -286,7 +308,8 @@ export function projectsRoutes(deps: AppDependencies) {
       await projectService.revokeShare(serviceContext(c, deps), c.req.valid("param").id);
       return c.body(null, 204);
     })
-    .openapi(getShared, async (c) =>
-      c.json(await projectService.sharedProject(anonymousContext(c, deps), c.req.valid("param").token), 200),
-    );
+    .openapi(getShared, async (c) => {
+      const { token } = c.req.valid("param");
+      return c.json(await projectService.sharedProject(anonymousContext(c, deps), token, c.req.valid("query")), 200);
+    });
 }

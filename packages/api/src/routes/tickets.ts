@@ -35,6 +35,10 @@ const ticketListQuery = listQuery.extend({
   priority: commaList(ticketPriorities, "only tickets with one of these priorities"),
   assignee: z.uuid().optional().openapi({ description: "only tickets assigned to this user or agent" }),
   tag: z.string().trim().min(1).max(64).optional().openapi({ description: "only tickets carrying this tag" }),
+  deleted: z.enum(["only"]).optional().openapi({
+    description:
+      "`only`: the deleted tickets instead of the live ones, to find one to restore (team admins and owners)",
+  }),
 });
 const ticketQuery = z.object({
   include: z.enum(["tasks"]).optional().openapi({ description: "`tasks` adds the ticket's tasks, in order" }),
@@ -47,11 +51,12 @@ const listTickets = createRoute({
   path: "/projects/{id}/tickets",
   tags,
   summary: "The project's tickets (`?sort` by number, createdAt, updatedAt, priority, status; newest first)",
+  description: "`?deleted=only` lists the deleted tickets instead; it needs team admin or owner (403 otherwise).",
   security: authenticated,
   request: { params: idParam, query: ticketListQuery },
   responses: {
     200: jsonResponse(pageOf(TicketSchema), "A page of tickets"),
-    ...problems("unauthenticated", "not_found"),
+    ...problems("unauthenticated", "forbidden", "not_found"),
   },
 });
 const createTicket = createRoute({
@@ -92,13 +97,27 @@ const deleteTicket = createRoute({
   method: "delete",
   path: "/tickets/{id}",
   tags,
-  summary: "Delete a ticket (soft: admins can restore it)",
+  summary: "Delete a ticket (soft: admins can restore it); its live queue items and its tasks' are cancelled",
   security: authenticated,
   description: IF_MATCH,
   request: { params: idParam },
   responses: {
     204: { description: "Deleted" },
     ...problems("unauthenticated", "forbidden", "not_found", "version_conflict"),
+  },
+});
+const restoreTicket = createRoute({
+  method: "post",
+  path: "/tickets/{id}/restore",
+  tags,
+  summary: "Bring back a deleted ticket (team admins and owners)",
+  description:
+    "Restoring a live ticket changes nothing. A ticket of a deleted project answers 409: restore the project first. Queue items cancelled when the ticket was deleted stay cancelled; enqueue it again.",
+  security: authenticated,
+  request: { params: idParam },
+  responses: {
+    200: jsonResponse(TicketSchema, "The ticket, with its ETag"),
+    ...problems("unauthenticated", "forbidden", "not_found", "conflict"),
   },
 });
 const listTasks = createRoute({
@@ -115,6 +134,8 @@ const createTasks = createRoute({
   path: "/tickets/{id}/tasks",
   tags,
   summary: "Create one task, or an array of them all or none; without orderIndex a task goes last",
+  description:
+    "`dependencies` name tasks the ticket already has, each once; tasks of the same request cannot name one another (create them first, then PATCH).",
   security: authenticated,
   request: { params: idParam, body: jsonBody(CreateTasksRequest) },
   responses: {
@@ -139,6 +160,8 @@ const updateTask = createRoute({
   path: "/tasks/{id}",
   tags,
   summary: "Change a task; done and status follow each other (done ⇔ completed)",
+  description:
+    "`dependencies` replaces the list: other tasks of the same ticket, each once, and none that depends on this task, directly or through others (a cycle answers 400).",
   security: authenticated,
   request: { params: idParam, body: jsonBody(named(ticketService.updateTaskInput, "UpdateTaskRequest")) },
   responses: { 200: jsonResponse(TaskSchema, "The task"), ...problems("unauthenticated", "forbidden", "not_found") },
@@ -147,10 +170,15 @@ const deleteTask = createRoute({
   method: "delete",
   path: "/tasks/{id}",
   tags,
-  summary: "Delete a task; it leaves the dependencies of the others",
+  summary: "Delete a task for good; it leaves the dependencies of the others",
+  description:
+    "The task's queue items are deleted with it. While an agent works on one (in progress) the answer is 409: cancel that item (`POST /queue-items/{id}/cancel`) first.",
   security: authenticated,
   request: { params: idParam },
-  responses: { 204: { description: "Deleted" }, ...problems("unauthenticated", "forbidden", "not_found") },
+  responses: {
+    204: { description: "Deleted" },
+    ...problems("unauthenticated", "forbidden", "not_found", "conflict"),
+  },
 });
 
 const split = (list: string | undefined) => list?.split(",");
@@ -170,6 +198,7 @@ export function ticketsRoutes(deps: AppDependencies) {
         priority: split(query.priority),
         assignee: query.assignee,
         tag: query.tag,
+        deleted: query.deleted,
       });
       return c.json(page, 200);
     })
@@ -196,6 +225,10 @@ export function ticketsRoutes(deps: AppDependencies) {
       const options = { expectedVersion: expectedVersion(c) };
       await ticketService.deleteTicket(serviceContext(c, deps), c.req.valid("param").id, options);
       return c.body(null, 204);
+    })
+    .openapi(restoreTicket, async (c) => {
+      const ticket = await ticketService.restoreTicket(serviceContext(c, deps), c.req.valid("param").id);
+      return c.json(ticket, 200, etagHeader(ticket));
     })
     .openapi(listTasks, async (c) => {
       const options = listOptions<typeof tasks>(

@@ -55,7 +55,7 @@ export const selectFileInput = z
 
 /** Filters of the file list. */
 export interface FileFilters {
-  /** Files whose path starts with this (case-insensitive). */
+  /** Files whose path starts with exactly this: case-sensitive, `%` and `_` taken literally. */
   path?: string;
   /** Files with this extension (with or without the leading dot). */
   extension?: string;

@@ -1,5 +1,12 @@
 import { createHash, randomBytes } from "node:crypto";
-import { NotFoundError, type Page, type Session, ValidationError, VersionConflictError } from "@groundwork/db";
+import {
+  escapeLike,
+  NotFoundError,
+  type Page,
+  type Session,
+  ValidationError,
+  VersionConflictError,
+} from "@groundwork/db";
 import { z } from "zod";
 import { type ProjectAccess, type ProjectNeed, requireProjectAccess } from "../access/project-access.js";
 import { requireTeamRole } from "../access/team-access.js";
@@ -33,8 +40,14 @@ export const createProjectInput = z
 export const updateProjectInput = z
   .object({ name: shape.name.optional(), description: shape.description, settings: shape.settings })
   .strict();
-/** `name`: the projects whose name contains it, case-insensitively. */
-export const projectFilters = z.object({ name: z.string().trim().min(1).max(200).optional() });
+/**
+ * `name`: the projects whose name contains it, case-insensitively and literally (`%` and `_` are
+ * characters like any other); `deleted: "only"`: the soft-deleted projects instead of the live ones.
+ */
+export const projectFilters = z.object({
+  name: z.string().trim().min(1).max(200).optional(),
+  deleted: z.literal("only").optional(),
+});
 export const projectRoleSchema = z.enum(projectRoles);
 export const addCollaboratorInput = z
   .object({
@@ -50,8 +63,10 @@ export const createShareInput = z.object({ expiresAt: dateTimeInput.nullable().o
 /** A share token as it may appear in a URL. */
 export const shareToken = z.string().min(1).max(200);
 
-/** How many tickets the public view of a share shows, newest first. */
+/** How many tickets a page of a share's public view shows at most (and by default), newest first. */
 export const SHARED_TICKET_LIMIT = 200;
+/** A page of a share's tickets: `cursor` is the `nextCursor` of the page before. */
+export type SharedPageQuery = Pick<PageQuery<typeof tickets>, "limit" | "cursor">;
 
 export type ProjectListQuery = PageQuery<typeof projects> & z.input<typeof projectFilters>;
 
@@ -79,6 +94,8 @@ export interface SharedProject {
   name: string;
   description: string | null;
   tickets: SharedTicket[];
+  /** The next page of tickets (`?cursor=`), or null on the last one. */
+  nextCursor: string | null;
 }
 
 function projectOf({ deletedAt: _deleted, ...project }: ProjectRow): Project {
@@ -132,20 +149,24 @@ async function withUsers(db: Session, rows: CollaboratorRow[]): Promise<Collabor
 
 // ---------------------------------------------------------------- projects
 
-/** The team's projects (anyone in the team); `name` filters by a case-insensitive substring. */
+/**
+ * The team's projects (anyone in the team); `name` filters by a case-insensitive substring,
+ * `deleted: "only"` lists the deleted ones instead (admins and owners, who may restore them).
+ */
 export async function listProjects(
   ctx: ServiceContext,
   teamId: string,
   query: ProjectListQuery = {},
 ): Promise<Page<Project>> {
-  const { name } = parseInput(projectFilters, { name: query.name });
-  await teamRoleIn(ctx.db, ctx, teamId, "viewer");
+  const { name, deleted } = parseInput(projectFilters, { name: query.name, deleted: query.deleted });
+  await teamRoleIn(ctx.db, ctx, teamId, deleted ? "admin" : "viewer");
   const page = await ctx.db.repo(projects).list({
     limit: query.limit,
     cursor: query.cursor,
     count: query.count,
     sort: query.sort ?? "name",
-    where: { teamId, ...(name !== undefined ? { name: { like: `%${name}%` } } : {}) },
+    where: { teamId, ...(name !== undefined ? { name: { like: `%${escapeLike(name)}%` } } : {}) },
+    ...(deleted ? { deleted } : {}),
   });
   return { ...page, data: page.data.map(projectOf) };
 }
@@ -360,26 +381,32 @@ export async function revokeShare(ctx: ServiceContext, shareId: string): Promise
 }
 
 /**
- * What a share link shows, to anyone holding it: the project and its newest tickets. An unknown,
- * expired or revoked token, or a deleted project, answers NotFoundError without naming the token.
+ * What a share link shows, to anyone holding it: the project and a page of its tickets, newest first.
+ * An unknown, expired or revoked token, or a deleted project, answers NotFoundError without naming
+ * the token.
  */
-export async function sharedProject(ctx: AnonymousContext, token: string): Promise<SharedProject> {
+export async function sharedProject(
+  ctx: AnonymousContext,
+  token: string,
+  page: SharedPageQuery = {},
+): Promise<SharedProject> {
   const gone = () => new NotFoundError("project_shares");
   if (!shareToken.safeParse(token).success) throw gone();
   const share = await ctx.db.repo(projectShares).find({ tokenHash: hashToken(token) });
   if (!share || share.revokedAt || (share.expiresAt && share.expiresAt.getTime() <= Date.now())) throw gone();
   const project = await ctx.db.repo(projects).find(share.projectId);
   if (!project || !(await ctx.db.repo(teams).exists(project.teamId))) throw gone();
-  const page = await ctx.db.repo(tickets).list({
+  const shown = await ctx.db.repo(tickets).list({
     where: { projectId: project.id },
     sort: ["-createdAt", "-number"],
-    limit: SHARED_TICKET_LIMIT,
+    limit: Math.min(page.limit ?? SHARED_TICKET_LIMIT, SHARED_TICKET_LIMIT),
+    cursor: page.cursor,
   });
   return {
     id: project.id,
     name: project.name,
     description: project.description,
-    tickets: page.data.map((t) => ({
+    tickets: shown.data.map((t) => ({
       id: t.id,
       number: t.number,
       title: t.title,
@@ -388,5 +415,6 @@ export async function sharedProject(ctx: AnonymousContext, token: string): Promi
       tags: t.tags,
       createdAt: t.createdAt,
     })),
+    nextCursor: shown.nextCursor,
   };
 }

@@ -10,11 +10,14 @@ import { z } from "zod";
 import { NO_INCLUDES, type ProjectNeed, requireAccessVia, requireProjectAccess } from "../access/project-access.js";
 import { recordChange } from "../audit.js";
 import type { ServiceContext } from "../context.js";
+import { ConflictError } from "../errors.js";
 import { assertId } from "../ids.js";
 import {
   agents,
   jsonObjectSchema,
+  liveQueueItemStatuses,
   projects,
+  queueItems,
   type TaskStatus,
   tagsSchema,
   taskSchemas,
@@ -27,6 +30,7 @@ import {
   tickets,
 } from "../schema/index.js";
 import { parseInput } from "./input.js";
+import { releaseAgents } from "./queues.js";
 import type { PageQuery } from "./teams.js";
 
 // ---------------------------------------------------------------- inputs
@@ -97,6 +101,7 @@ const statusList = z.array(z.enum(ticketStatuses));
 const tagFilter = z.string().trim().min(1).max(64);
 const priorityList = z.array(z.enum(ticketPriorities));
 const assigneeFilter = z.uuid();
+const deletedFilter = z.literal("only");
 
 /** Filters of the ticket list; `status` and `priority` take any of their values. */
 export interface TicketFilters {
@@ -106,6 +111,8 @@ export interface TicketFilters {
   assignee?: string;
   /** Tickets carrying this tag. */
   tag?: string;
+  /** `only`: the soft-deleted tickets instead of the live ones (team admins and owners). */
+  deleted?: "only";
 }
 export type TicketListQuery = PageQuery<typeof tickets> & TicketFilters;
 
@@ -229,20 +236,100 @@ async function tasksOf(db: Session, ticketId: string, forUpdate = false): Promis
   return page.data;
 }
 
-/** Dependencies name other tasks of the same ticket. */
+/** Dependencies name other tasks of the same ticket, each once. */
 function assertDependencies(
   dependencies: readonly string[] | undefined,
   known: ReadonlySet<string>,
   self: string | undefined,
   path: (string | number)[],
 ): void {
+  const seen = new Set<string>();
   for (const [i, id] of (dependencies ?? []).entries()) {
     if (id === self || !known.has(id)) {
       throw new ValidationError([
         { path: [...path, "dependencies", i], message: "must be another task of the ticket" },
       ]);
     }
+    if (seen.has(id)) {
+      throw new ValidationError([{ path: [...path, "dependencies", i], message: `lists task ${id} twice` }]);
+    }
+    seen.add(id);
   }
+}
+
+/**
+ * Refuses dependencies of `taskId` that would close a cycle: a task that depends, directly or
+ * through others, on `taskId` itself. The error names the tasks of the cycle.
+ */
+function assertNoCycle(taskId: string, dependencies: readonly string[], ticketTasks: readonly TaskRow[]): void {
+  const dependsOn = new Map<string, readonly string[]>(ticketTasks.map((t) => [t.id, t.dependencies]));
+  dependsOn.set(taskId, dependencies);
+  // Depth first from each new dependency, looking for a way back to taskId; `reachedFrom` is the
+  // task each one was reached from, so the cycle can be told.
+  const reachedFrom = new Map<string, string>();
+  for (const [i, start] of dependencies.entries()) {
+    if (reachedFrom.has(start)) continue;
+    reachedFrom.set(start, taskId);
+    const stack = [start];
+    for (let id = stack.pop(); id !== undefined; id = stack.pop()) {
+      for (const next of dependsOn.get(id) ?? []) {
+        if (next === taskId) {
+          const back = [taskId];
+          for (let at = id; at !== taskId; at = reachedFrom.get(at) as string) back.push(at);
+          const cycle = [taskId, ...back.slice(1).reverse(), taskId];
+          throw new ValidationError([
+            { path: ["dependencies", i], message: `would make a dependency cycle: ${cycle.join(" → ")}` },
+          ]);
+        }
+        if (!reachedFrom.has(next)) {
+          reachedFrom.set(next, id);
+          stack.push(next);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Cancels the live queue items (queued or in progress) of a ticket, or of its tasks, because
+ * `reason`: an agent holding one is told so when it completes, fails or heartbeats (409), and no
+ * claim hands it out again. Each cancellation is audited.
+ */
+async function cancelLiveItems(
+  tx: Session,
+  ctx: ServiceContext,
+  teamId: string,
+  subject: { ticketId: string } | { taskId: { in: string[] } },
+  reason: string,
+): Promise<void> {
+  if ("taskId" in subject && subject.taskId.in.length === 0) return;
+  const holders: (string | null)[] = [];
+  // Each page is cancelled before the next is read, so the next page is what is still live.
+  for (;;) {
+    const live = await tx.repo(queueItems).list({
+      where: { ...subject, status: { in: [...liveQueueItemStatuses] } },
+      sort: "createdAt",
+      limit: 200,
+      forUpdate: true,
+    });
+    if (live.data.length === 0) break;
+    for (const item of live.data) {
+      if (item.status === "in_progress") holders.push(item.agentId);
+      const after = await tx
+        .repo(queueItems)
+        .update(item.id, { status: "cancelled", leaseExpiresAt: null, error: reason });
+      recordChange(tx, ctx, {
+        teamId,
+        action: "queue_item.cancelled",
+        entity: "queue_item",
+        entityId: item.id,
+        before: { status: item.status, agentId: item.agentId, error: item.error },
+        after: { status: after.status, agentId: after.agentId, error: after.error },
+      });
+    }
+  }
+  // Their agents hold one item fewer: idle again when it was their last.
+  await releaseAgents(tx, ctx, holders);
 }
 
 /** done and status tell the same thing: the one given decides the other. */
@@ -270,7 +357,9 @@ export async function listTickets(
   const priority = query.priority === undefined ? undefined : parseInput(priorityList, query.priority);
   const assignee = query.assignee === undefined ? undefined : parseInput(assigneeFilter, query.assignee);
   const tag = query.tag === undefined ? undefined : parseInput(tagFilter, query.tag);
-  const { project } = await projectAccess(ctx.db, ctx, projectId, "read");
+  const deleted = query.deleted === undefined ? undefined : parseInput(deletedFilter, query.deleted);
+  // Deleted tickets are for those who may restore them.
+  const { project } = await projectAccess(ctx.db, ctx, projectId, deleted ? "manage" : "read");
   let assigneeWhere = {};
   if (assignee !== undefined) {
     // Ids are unique across users and agents: an agent of the team is an agent assignee, anything else a user.
@@ -289,6 +378,7 @@ export async function listTickets(
     limit: query.limit,
     cursor: query.cursor,
     count: query.count,
+    ...(deleted ? { deleted } : {}),
   });
   return { ...page, data: page.data.map(ticketOf) };
 }
@@ -375,7 +465,10 @@ export async function updateTicket(
   });
 }
 
-/** Soft-deletes a ticket; its tasks stay with it. */
+/**
+ * Soft-deletes a ticket; its tasks stay with it. Its live queue items and those of its tasks are
+ * cancelled with it: no agent claims or completes work on a deleted ticket.
+ */
 export async function deleteTicket(
   ctx: ServiceContext,
   ticketId: string,
@@ -393,6 +486,45 @@ export async function deleteTicket(
       entityId: ticketId,
       before: { number: ticket.number, title: ticket.title },
     });
+    await cancelLiveItems(tx, ctx, access.teamId, { ticketId }, "ticket deleted");
+    const taskIds = (await tasksOf(tx, ticketId)).map((t) => t.id);
+    await cancelLiveItems(tx, ctx, access.teamId, { taskId: { in: taskIds } }, "ticket deleted");
+  });
+}
+
+/**
+ * Brings back a soft-deleted ticket (team admins and owners); restoring a live one changes nothing.
+ * Queue items cancelled by its deletion stay cancelled. A ticket of a deleted project is a conflict:
+ * the project comes back first.
+ */
+export async function restoreTicket(ctx: ServiceContext, ticketId: string): Promise<Ticket> {
+  assertId("tickets", ticketId);
+  return ctx.db.transaction(async (tx) => {
+    const ticket = await tx.repo(tickets).find(ticketId, { deleted: "include", forUpdate: true });
+    if (!ticket) throw new NotFoundError("tickets", ticketId);
+    const { project } = await requireProjectAccess(tx, ctx.principal, ticket.projectId, "manage", {
+      deleted: "include",
+    }).catch((error: unknown) => {
+      throw error instanceof NotFoundError ? new NotFoundError("tickets", ticketId) : error;
+    });
+    if (project.deletedAt !== null) {
+      throw new ConflictError("the ticket's project is deleted: restore the project first", ["projectId"]);
+    }
+    if (ticket.deletedAt === null) return ticketOf(ticket);
+    const restored = await tx.repo(tickets).restore(ticketId);
+    recordChange(tx, ctx, {
+      teamId: project.teamId,
+      action: "ticket.restored",
+      entity: "ticket",
+      entityId: ticketId,
+      after: { number: restored.number, title: restored.title },
+      activity: {
+        verb: "restored",
+        projectId: restored.projectId,
+        data: { number: restored.number, title: restored.title },
+      },
+    });
+    return ticketOf(restored);
   });
 }
 
@@ -459,8 +591,9 @@ export async function updateTask(ctx: ServiceContext, taskId: string, input: unk
     const { ticket, access } = await taskAccess(tx, ctx, taskId, "write");
     const before = await tx.repo(tasks).get(taskId, { forUpdate: true });
     if (patch.dependencies !== undefined) {
-      const known = new Set((await tasksOf(tx, ticket.id)).map((t) => t.id));
-      assertDependencies(patch.dependencies, known, taskId, []);
+      const ticketTaskRows = await tasksOf(tx, ticket.id);
+      assertDependencies(patch.dependencies, new Set(ticketTaskRows.map((t) => t.id)), taskId, []);
+      assertNoCycle(taskId, patch.dependencies, ticketTaskRows);
     }
     await assertAssignees(tx, access.teamId, { assigneeAgentId: patch.assigneeAgentId });
     const changes = { ...patch, ...doneAndStatus(patch, before) };
@@ -492,11 +625,36 @@ export async function updateTask(ctx: ServiceContext, taskId: string, input: unk
   });
 }
 
-/** Deletes a task for good, and takes it out of the dependencies of the ticket's other tasks. */
+/**
+ * Deletes a task for good, and takes it out of the dependencies of the ticket's other tasks. Its
+ * queue items go with it (the schema cascades); while an agent works on one (in progress) the task
+ * is not deleted: a conflict, until that item is completed, failed or cancelled.
+ */
 export async function deleteTask(ctx: ServiceContext, taskId: string): Promise<void> {
   await ctx.db.transaction(async (tx) => {
     const { task, ticket, access } = await taskAccess(tx, ctx, taskId, "write");
+    const items = (
+      await tx
+        .repo(queueItems)
+        .list({ where: { taskId }, sort: "createdAt", limit: MAX_TASKS_PER_TICKET, forUpdate: true })
+    ).data;
+    const held = items.find((item) => item.status === "in_progress");
+    if (held) {
+      throw new ConflictError(
+        `an agent is working on this task (queue item ${held.id}); cancel that item before deleting the task`,
+        ["queueItemId"],
+      );
+    }
     await tx.repo(tasks).delete(taskId);
+    for (const item of items) {
+      recordChange(tx, ctx, {
+        teamId: access.teamId,
+        action: "queue_item.deleted",
+        entity: "queue_item",
+        entityId: item.id,
+        before: { queueId: item.queueId, taskId, status: item.status, attempts: item.attempts, reason: "task deleted" },
+      });
+    }
     for (const other of await tasksOf(tx, ticket.id)) {
       if (other.dependencies.includes(taskId)) {
         await tx.repo(tasks).update(other.id, { dependencies: other.dependencies.filter((id) => id !== taskId) });
