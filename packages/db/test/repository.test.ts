@@ -69,6 +69,15 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).issues[0]?.path).toEqual(["name"]);
     expect(await ownerRepo.count({ email: "long@example.com" })).toBe(0);
+    // A key that is no column is refused, not dropped: a misspelt one must not look written.
+    const unknown = await ownerRepo
+      .create({ name: "x", email: "unknown@example.com", nmae: "y" } as never)
+      .catch((e) => e);
+    expect(unknown).toBeInstanceOf(ValidationError);
+    expect((unknown as ValidationError).issues).toEqual([{ path: ["nmae"], message: "not a known field" }]);
+    const misspelt = await ownerRepo.update(owner.id, { nmae: "y" } as never).catch((e) => e);
+    expect((misspelt as ValidationError).issues[0]?.path).toEqual(["nmae"]);
+    expect(await ownerRepo.get(owner.id)).toEqual(owner);
   });
 
   it("filters with every operator", async () => {
@@ -364,8 +373,10 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     expect(after.updatedAt).toEqual(item.updatedAt);
     expect(await itemRepo.increment(item.id, "rank", -5)).toBe(20);
     await expect(itemRepo.increment(item.id, "score" as never)).rejects.toBeInstanceOf(ValidationError);
+    // version belongs to optimistic concurrency: a counter there would let stale writes through.
+    await expect(itemRepo.increment(item.id, "version" as never)).rejects.toBeInstanceOf(ValidationError);
     // A null counter counts from 0, and stores what it returns.
-    expect(await itemRepo.increment(item.id, "big" as never, 2)).toBe(2);
+    expect(await itemRepo.increment(item.id, "big", 2)).toBe(2);
     expect((await itemRepo.get(item.id)).big).toBe(2);
     await expect(itemRepo.increment("01900000-0000-7000-8000-000000000000", "rank")).rejects.toBeInstanceOf(
       NotFoundError,
@@ -411,6 +422,26 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     expect(second.createdAt).toEqual(first.createdAt);
     expect(second.updatedAt.getTime()).toBeGreaterThan(first.updatedAt.getTime());
     expect(await ownerRepo.count({ email: "upsert@example.com" })).toBe(1);
+
+    // On a partial unique index (live rows only) the conflict is with the live row; a soft-deleted
+    // one stays deleted and a new row is made.
+    const owner = await newOwner("Upsert");
+    const live = await itemRepo.upsert({ ownerId: owner.id, title: "Once", rank: 1 }, { target: ["ownerId", "title"] });
+    const again = await itemRepo.upsert(
+      { ownerId: owner.id, title: "Once", rank: 2 },
+      { target: ["ownerId", "title"] },
+    );
+    expect(again).toMatchObject({ id: live.id, rank: 2, version: 2 });
+    await itemRepo.delete(live.id);
+    const fresh = await itemRepo.upsert(
+      { ownerId: owner.id, title: "Once", rank: 3 },
+      { target: ["ownerId", "title"] },
+    );
+    expect(fresh.id).not.toBe(live.id);
+    expect(await itemRepo.get(live.id, { deleted: "include" })).toMatchObject({ rank: 2 });
+    const noIndex = await itemRepo.upsert({ ownerId: owner.id, title: "x" }, { target: ["title"] }).catch((e) => e);
+    expect(noIndex).toBeInstanceOf(ValidationError);
+    expect((noIndex as ValidationError).issues[0]?.path).toEqual(["target"]);
   });
 
   it("works with composite primary keys", async () => {
@@ -451,6 +482,7 @@ describe.each(testDialects())("repository on $name", (dialect) => {
       .catch((e) => e);
     expect(invalid).toBeInstanceOf(ValidationError);
     expect((invalid as ValidationError).issues[0]?.path).toEqual([1, "title"]);
+    await expect(itemRepo.createMany({} as never)).rejects.toBeInstanceOf(ValidationError);
 
     // Rows that bind different columns, interleaved, go in one statement per set of columns and
     // come back in input order, each with its own values and the defaults of what it left out.

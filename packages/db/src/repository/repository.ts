@@ -15,7 +15,8 @@ import {
   sql,
   type Table,
 } from "drizzle-orm";
-import type { PgColumn, PgDatabase } from "drizzle-orm/pg-core";
+import { type PgColumn, type PgDatabase, getTableConfig as pgTableConfig } from "drizzle-orm/pg-core";
+import { getTableConfig as sqliteTableConfig } from "drizzle-orm/sqlite-core";
 import type { Session } from "../database/session.js";
 import { NotFoundError, ValidationError, VersionConflictError } from "../errors/errors.js";
 import type { ColumnKind } from "../schema/columns.js";
@@ -46,9 +47,13 @@ export type Key<T extends AnyTable> = [PrimaryKeyOf<T>] extends [never]
 export type Patch<T extends AnyTable> = Partial<Omit<InsertOf<T>, "id" | "createdAt" | "updatedAt" | "version">>;
 
 /** The properties whose values are numbers, for `increment`. */
-export type NumericKey<T extends AnyTable> = {
-  [K in ColumnKey<T>]: Row<T>[K] extends number ? K : never;
-}[ColumnKey<T>];
+/** Integer columns a counter may live in: nullable ones too; never `version`, which concurrency control owns. */
+export type NumericKey<T extends AnyTable> = Exclude<
+  {
+    [K in ColumnKey<T>]: NonNullable<Row<T>[K]> extends number ? K : never;
+  }[ColumnKey<T>],
+  "version"
+>;
 
 /** `"title"` sorts ascending, `"-createdAt"` descending. */
 export type SortKey<T extends AnyTable> = ColumnKey<T> | `-${ColumnKey<T>}`;
@@ -442,6 +447,7 @@ export class Repository<T extends AnyTable> {
 
   /** Inserts many rows in one transaction, in as few statements as the drivers allow. */
   async createMany(values: readonly InsertOf<T>[]): Promise<Row<T>[]> {
+    if (!Array.isArray(values)) throw new ValidationError([{ path: [], message: "createMany takes an array of rows" }]);
     if (values.length === 0) return [];
     const rows = values.map((v, i) => this.prepareInsert(this.validate("insert", v, i)));
     const groups = this.insertGroups(rows);
@@ -507,7 +513,12 @@ export class Repository<T extends AnyTable> {
    */
   async increment(key: Key<T>, column: NumericKey<T>, by = 1): Promise<number> {
     const info = this.definition.info.columns[column];
-    if (!info || (info.kind !== "integer" && info.kind !== "bigint") || !Number.isSafeInteger(by)) {
+    if (
+      !info ||
+      (info.kind !== "integer" && info.kind !== "bigint") ||
+      column === "version" ||
+      !Number.isSafeInteger(by)
+    ) {
       throw new ValidationError([{ path: [column], message: "increment takes an integer column and a whole number" }]);
     }
     const values: Values = { by };
@@ -535,7 +546,7 @@ export class Repository<T extends AnyTable> {
   /** Inserts the row, or updates the existing one that has the same `target` columns; returns it. */
   async upsert(values: InsertOf<T>, options: UpsertOptions<T>): Promise<Row<T>> {
     const row = this.prepareInsert(this.validate("insert", values));
-    const target = options.target.map((k) => this.columnOf(k));
+    const { columns: target, where: targetWhere } = this.conflictTarget(options.target);
     const protectedKeys = new Set<string>([...options.target, ...this.info.keyColumns, "createdAt"]);
     const updateKeys = (options.update ?? Object.keys(row)).filter((k) => !protectedKeys.has(k));
     const set: Record<string, SQL> = {};
@@ -552,9 +563,10 @@ export class Repository<T extends AnyTable> {
         const insert = db.insert(this.table).values(placeholders(names));
         return (
           Object.keys(set).length > 0
-            ? insert.onConflictDoUpdate({ target, set })
+            ? insert.onConflictDoUpdate({ target, targetWhere, set })
             : insert.onConflictDoUpdate({
                 target,
+                targetWhere,
                 set: { [options.target[0] as string]: sql.raw(`excluded.${quote(target[0]?.name ?? "")}`) },
               })
         ).returning();
@@ -690,6 +702,40 @@ export class Repository<T extends AnyTable> {
       else stored.push({ value: encode(column, column.default) });
     }
     return stored;
+  }
+
+  /**
+   * The unique index (or primary key) whose columns are `keys`, as ON CONFLICT names it: with the
+   * index's condition when it is partial (`where deleted_at is null`), which ON CONFLICT must repeat
+   * to use it. No such index is a ValidationError: the database could not tell which row exists.
+   */
+  private conflictTarget(keys: readonly string[]): { columns: PgColumn[]; where?: SQL } {
+    const columns = keys.map((k) => this.columnOf(k));
+    const names = columns
+      .map((c) => c.name)
+      .sort()
+      .join(",");
+    type Named = readonly { name?: string }[];
+    const config: {
+      uniqueConstraints: { columns: Named }[];
+      indexes: { config: { unique: boolean; columns: unknown[]; where?: SQL } }[];
+    } = this.session.dialect === "sqlite" ? sqliteTableConfig(this.table as never) : pgTableConfig(this.table as never);
+    const sameColumns = (list: Named) =>
+      list
+        .map((c) => c.name)
+        .sort()
+        .join(",") === names;
+    const keyNames = this.info.keyColumns.map((k) => this.columnOf(k).name);
+    if (sameColumns(keyNames.map((name) => ({ name })))) return { columns };
+    if (config.uniqueConstraints.some((u) => sameColumns(u.columns))) return { columns };
+    if (columns.length === 1 && columns[0]?.isUnique) return { columns };
+    const index = config.indexes.find((i) => i.config.unique && sameColumns(i.config.columns as Named));
+    if (!index) {
+      throw new ValidationError([
+        { path: ["target"], message: `no unique index of ${this.name} has exactly the columns ${keys.join(", ")}` },
+      ]);
+    }
+    return { columns, where: index.config.where };
   }
 
   /** How many insert statements `insertRows` takes for these groups of rows. */

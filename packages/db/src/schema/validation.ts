@@ -24,6 +24,9 @@ export type SchemasOf<T extends AnyTable, R extends Record<string, unknown> | un
 
 const registry = new WeakMap<AnyTable, TableSchemas>();
 
+/** Unknown keys are refused, not dropped: a misspelt column (`nmae`) must not look written. */
+const strict = (schema: z.ZodType): z.ZodType => (schema as z.ZodObject).strict();
+
 // drizzle-zod's overloads cannot be resolved for a generic table, so the calls go through this one signature.
 type Factory = (table: unknown, refine?: unknown) => z.ZodType;
 
@@ -41,8 +44,8 @@ export function schemasFor<T extends AnyTable, R extends Refinements<T> = Refine
   refine?: R,
 ): SchemasOf<T, R> {
   const schemas = {
-    insert: (createInsertSchema as Factory)(table.pg, refine),
-    update: (createUpdateSchema as Factory)(table.pg, refine),
+    insert: strict((createInsertSchema as Factory)(table.pg, refine)),
+    update: strict((createUpdateSchema as Factory)(table.pg, refine)),
     select: (createSelectSchema as Factory)(table.pg),
   };
   registry.set(table, schemas);
@@ -54,8 +57,8 @@ export function validationSchemas(table: AnyTable): TableSchemas {
   const known = registry.get(table);
   if (known) return known;
   const schemas: TableSchemas = {
-    insert: (createInsertSchema as Factory)(table.pg),
-    update: (createUpdateSchema as Factory)(table.pg),
+    insert: strict((createInsertSchema as Factory)(table.pg)),
+    update: strict((createUpdateSchema as Factory)(table.pg)),
     select: (createSelectSchema as Factory)(table.pg),
   };
   registry.set(table, schemas);
