@@ -59,6 +59,22 @@ describe.each(testDialects())("migrations on $name", (dialect) => {
   });
   afterAll(() => rmSync(source, { recursive: true, force: true }));
 
+  it("explains a change that could be a rename, which drizzle-kit would ask about on a terminal", async () => {
+    const before = table("renamed", { id: col.id(), d: col.text() });
+    const after = table("renamed", { id: col.id(), e: col.text() });
+    const target = mkdtempSync(path.join(tmpdir(), "gw-migrations-rename-"));
+    try {
+      await generateMigration({ dialect: dialect.dialect, tables: [before], dir: target }, "first");
+      const error = await generateMigration({ dialect: dialect.dialect, tables: [after], dir: target }, "second").catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(MigrationError);
+      expect((error as Error).message).toMatch(/could be a rename: generate it in two steps/);
+    } finally {
+      rmSync(target, { recursive: true, force: true });
+    }
+  });
+
   beforeEach(async () => {
     // Each test gets its own copy of the migrations, free to edit.
     dir = mkdtempSync(path.join(tmpdir(), "gw-migrations-copy-"));

@@ -9,6 +9,7 @@ import {
   sqliteSearchTriggers,
 } from "../search/text-search.js";
 import { latestSnapshot, readMigrations, STATEMENT_BREAK } from "./files.js";
+import { MigrationError } from "./runner.js";
 
 /**
  * drizzle-kit's snapshot of the schema. On SQLite it also holds `search`: the search indexes by
@@ -46,12 +47,28 @@ async function emptySnapshot(dialect: Dialect): Promise<Snapshot> {
   return snapshotOf({ dialect, tables: [], dir: "" });
 }
 
+/**
+ * drizzle-kit asks on a terminal whether a column or table that went while another came was renamed,
+ * and throws without one: the question, not its prompt's failure, is what a user needs to hear.
+ */
+async function askingNothing(generate: () => Promise<string[]>): Promise<string[]> {
+  try {
+    return await generate();
+  } catch (error) {
+    if (!/TTY|prompt/i.test(String((error as Error)?.message))) throw error;
+    throw new MigrationError(
+      "this change drops a column or table and adds another, which could be a rename: generate it in two " +
+        "steps (add the new one and generate, then drop the old one and generate), copying data between them if it is a rename",
+    );
+  }
+}
+
 async function diff(dialect: Dialect, from: Snapshot, to: Snapshot): Promise<string[]> {
   const { generateMigration, generateSQLiteMigration } = await kit();
-  if (dialect === "postgres") return generateMigration(from as never, to as never);
+  if (dialect === "postgres") return askingNothing(() => generateMigration(from as never, to as never));
   const { search: fromSearch = {}, ...fromTables } = from;
   const { search: toSearch = {}, ...toTables } = to;
-  const statements = await generateSQLiteMigration(fromTables as never, toTables as never);
+  const statements = await askingNothing(() => generateSQLiteMigration(fromTables as never, toTables as never));
   const searched = new Set([...Object.keys(fromSearch), ...Object.keys(toSearch)]);
   const { before, after } = searchChanges(fromSearch, toSearch, statements);
   return [...before, ...repairTableRebuilds(statements, from, searched), ...after];
