@@ -1,8 +1,15 @@
-import { type Database, TransactionFinishedError, UniqueViolationError, ValidationError } from "@groundwork/db";
+import {
+  type Database,
+  DatabaseUnavailableError,
+  TransactionFinishedError,
+  UniqueViolationError,
+  ValidationError,
+} from "@groundwork/db";
 import { type TestDatabase, testDialects } from "@groundwork/db/testing";
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fixtureDatabase } from "./fixtures/database.js";
-import { counters, owners } from "./fixtures/schema.js";
+import { counters, fixtureTables, owners } from "./fixtures/schema.js";
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -13,6 +20,15 @@ function signal() {
     resolve = r;
   });
   return { promise, resolve };
+}
+
+/** `promise`, or a rejection once it has been pending for `ms`: a deadlock fails the test instead of hanging it. */
+function settlesWithin<T>(promise: Promise<T>, ms = 5000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms: deadlocked`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 describe.each(testDialects())("transactions on $name", (dialect) => {
@@ -206,6 +222,183 @@ describe.each(testDialects())("transactions on $name", (dialect) => {
       );
       expect(await db.repo(owners).exists({ email: "piped-alone@example.com" })).toBe(false);
     });
+  });
+
+  describe("nested at any depth", () => {
+    it("savepoints in savepoints work, each undone alone", async () => {
+      const kept = await settlesWithin(
+        db.transaction((tx) =>
+          tx.transaction(async (sp1) => {
+            await sp1.repo(owners).create({ name: "Depth 1", email: "depth-1@example.com" });
+            await sp1.transaction(async (sp2) => {
+              await sp2.repo(owners).create({ name: "Depth 2", email: "depth-2@example.com" });
+              await sp2
+                .transaction(async (sp3) => {
+                  await sp3.repo(owners).create({ name: "Depth 3", email: "depth-3@example.com" });
+                  throw new Error("depth 3 fails");
+                })
+                .catch(() => undefined);
+              await sp2.transaction(async (sp3) => {
+                await sp3.repo(owners).create({ name: "Depth 3 ok", email: "depth-3-ok@example.com" });
+              });
+            });
+            await sp1
+              .transaction(async (sp2) => {
+                await sp2.repo(owners).create({ name: "Depth 2 lost", email: "depth-2-lost@example.com" });
+                await sp2.transaction(async (sp3) => {
+                  await sp3.repo(owners).create({ name: "Depth 3 lost", email: "depth-3-lost@example.com" });
+                });
+                throw new Error("depth 2 fails after its savepoint committed");
+              })
+              .catch(() => undefined);
+            return sp1.repo(owners).count({ email: { startsWith: "depth-" } });
+          }),
+        ),
+      );
+      expect(kept).toBe(3);
+      const stored = await db.repo(owners).list({ where: { email: { startsWith: "depth-" } }, sort: "email" });
+      expect(stored.data.map((o) => o.email)).toEqual([
+        "depth-1@example.com",
+        "depth-2@example.com",
+        "depth-3-ok@example.com",
+      ]);
+    });
+
+    it("createMany of several statements works inside a savepoint, and is undone with it", async () => {
+      // 5 columns a row, 30 000 values a statement: 6 100 rows take two statements, so a transaction of their own.
+      const rows = (prefix: string) =>
+        Array.from({ length: 6_100 }, (_, i) => ({ name: `Bulk ${i}`, email: `${prefix}-${i}@example.com` }));
+      await settlesWithin(
+        db.transaction(async (tx) => {
+          await tx.transaction((sp) => sp.repo(owners).createMany(rows("bulk-kept")));
+          await tx
+            .transaction(async (sp) => {
+              await sp.repo(owners).createMany(rows("bulk-lost"));
+              throw new Error("undo the bulk insert");
+            })
+            .catch(() => undefined);
+        }),
+        15_000,
+      );
+      expect(await db.repo(owners).count({ email: { startsWith: "bulk-kept-" } })).toBe(6_100);
+      expect(await db.repo(owners).count({ email: { startsWith: "bulk-lost-" } })).toBe(0);
+    });
+  });
+
+  describe("refuse the database's own session inside its transaction, at once", () => {
+    const misuse = /inside a transaction, use its session/;
+
+    it("for statements", async () => {
+      const error = await settlesWithin(
+        db.transaction(async (tx) => {
+          await tx.repo(owners).create({ name: "Misused", email: "misused@example.com" });
+          return db.repo(owners).count();
+        }),
+      ).catch((e) => e);
+      expect(error).toBeInstanceOf(Error);
+      expect(String(error.message)).toMatch(misuse);
+      expect(await db.repo(owners).exists({ email: "misused@example.com" })).toBe(false);
+    });
+
+    it("for raw SQL and for savepoints in savepoints started from the session outside them", async () => {
+      const raw = await settlesWithin(db.transaction(async () => db.execute(sql`select 1`))).catch((e) => e);
+      expect(String(raw.message)).toMatch(misuse);
+      const savepoint = await settlesWithin(
+        db.transaction((tx) => tx.transaction(async () => tx.transaction(async () => 1))),
+      ).catch((e) => e);
+      expect(String(savepoint.message)).toMatch(/inside a savepoint, use its session/);
+    });
+
+    it("for transactions, which would wait for the one they are in", async () => {
+      const error = await settlesWithin(
+        db.transaction(async (tx) => {
+          await tx.repo(owners).create({ name: "Nested root", email: "nested-root@example.com" });
+          await db.transaction(async (other) => other.repo(owners).count());
+        }),
+      ).catch((e) => e);
+      expect(String(error.message)).toMatch(misuse);
+      expect(await db.repo(owners).exists({ email: "nested-root@example.com" })).toBe(false);
+    });
+
+    it("but not once the transaction has ended, nor from callers outside it", async () => {
+      let later: Promise<number> | undefined;
+      const inside = signal();
+      const outsider = signal();
+      const ended = signal();
+      const tx = db.transaction(async (t) => {
+        // Started inside, it runs once the transaction has ended: it is no longer inside it then.
+        later = ended.promise.then(() => db.repo(owners).count());
+        inside.resolve();
+        await outsider.promise;
+        return t.repo(owners).count();
+      });
+      await inside.promise;
+      const outside = db.repo(owners).count();
+      // Another connection answers at once; SQLite's and PGlite's one connection answers once the transaction ends.
+      if (db.driver === "postgres-js") await outside;
+      outsider.resolve();
+      await settlesWithin(tx);
+      ended.resolve();
+      expect(await settlesWithin(outside)).toBeTypeOf("number");
+      expect(await settlesWithin(later as Promise<number>)).toBeTypeOf("number");
+    });
+  });
+
+  it("serialize savepoints started together, so one failing undoes only its own work", async () => {
+    await settlesWithin(
+      db.transaction((tx) =>
+        Promise.all([
+          tx
+            .transaction(async (sp) => {
+              await sp.repo(owners).create({ name: "Sibling A", email: "sibling-a@example.com" });
+              await pause(10);
+              throw new Error("sibling A fails");
+            })
+            .catch(() => undefined),
+          tx.transaction(async (sp) => {
+            await sp.repo(owners).create({ name: "Sibling B", email: "sibling-b@example.com" });
+          }),
+          tx.transaction(async (sp) => {
+            await pause(5);
+            await sp.transaction(async (inner) => {
+              await inner.repo(owners).create({ name: "Sibling C", email: "sibling-c@example.com" });
+            });
+          }),
+        ]),
+      ),
+    );
+    expect(await db.repo(owners).exists({ email: "sibling-a@example.com" })).toBe(false);
+    expect(await db.repo(owners).exists({ email: "sibling-b@example.com" })).toBe(true);
+    expect(await db.repo(owners).exists({ email: "sibling-c@example.com" })).toBe(true);
+  });
+
+  it("let transactions in progress finish when the database closes, and refuse new work", async () => {
+    // A database of its own (PGlite allows one instance per directory): closed here, then reopened.
+    const { testDb: ownTestDb, db: own } = await fixtureDatabase(dialect);
+    try {
+      const started = signal();
+      const inProgress = own.transaction(async (tx) => {
+        started.resolve();
+        await pause(50);
+        await tx.transaction((sp) => sp.repo(owners).create({ name: "Closing", email: "closing@example.com" }));
+        return tx.execute(sql`select 1 as one`);
+      });
+      await started.promise;
+      const closed = own.close();
+      const lateTransaction = own.transaction(async (tx) => tx.repo(owners).count()).catch((e) => e);
+      const lateStatement = Promise.resolve()
+        .then(() => own.repo(owners).count())
+        .catch((e) => e);
+      await settlesWithin(closed);
+      expect(await inProgress).toHaveLength(1);
+      expect(await lateTransaction).toBeInstanceOf(DatabaseUnavailableError);
+      expect(await lateStatement).toBeInstanceOf(DatabaseUnavailableError);
+      await own.close(); // twice is fine
+      const reopened = await ownTestDb.open({ tables: fixtureTables });
+      expect(await reopened.repo(owners).exists({ email: "closing@example.com" })).toBe(true);
+    } finally {
+      await ownTestDb.drop();
+    }
   });
 
   it("refuse use of a transaction's session after it finished", async () => {

@@ -61,11 +61,22 @@ export class Database extends Session {
     return this.shared.driver;
   }
 
-  /** Lets transactions in progress finish, then closes every connection. Safe to call twice. */
-  async close(): Promise<void> {
-    if (this.shared.closed) return;
-    if (this.shared.sqlite) await this.shared.sqlite.lock.idle();
+  private closing: Promise<void> | undefined;
+
+  /**
+   * Refuses new work at once (`DatabaseUnavailableError`), lets the transactions already called
+   * finish (those waiting for their turn too), then closes every connection. Safe to call twice:
+   * each call resolves once the connections are closed.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.closeWhenIdle();
+    return this.closing;
+  }
+
+  private async closeWhenIdle(): Promise<void> {
     this.shared.closed = true;
+    await this.transactionsFinished();
+    this.shared.disconnected = true;
     this.shared.prepared.clear();
     await this.closeDriver();
   }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import type BetterSqlite3 from "better-sqlite3";
 import { type SQL, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
@@ -30,7 +31,14 @@ export interface Shared {
   /** Prepared statements by table and query shape, built from the root connection. */
   // biome-ignore lint/suspicious/noExplicitAny: prepared queries of either dialect.
   readonly prepared: Map<string, any>;
+  /** Set when `close` begins: from then on, work from outside the transactions in progress is refused. */
   closed: boolean;
+  /** Set when `close` closes the connections, once the transactions in progress have finished. */
+  disconnected?: boolean;
+  /** Transactions (not savepoints) called and not yet settled, including those waiting for their turn. */
+  transactions?: number;
+  /** What `close` waits on: called when `transactions` falls to 0. */
+  whenIdle?: () => void;
 }
 
 export interface TransactionOptions {
@@ -43,6 +51,37 @@ class ThrownByFn {
   constructor(readonly error: unknown) {}
 }
 
+/** A transaction or savepoint whose callback the current async context runs in, and those around it. */
+interface Scope {
+  readonly session: Session;
+  readonly outer: Scope | undefined;
+}
+
+/**
+ * The transactions the running code is inside of. Entered once per transaction and savepoint, and
+ * read only where a call could wait for one of them: by a transaction, and by a statement outside
+ * any transaction while one is in progress on the same database.
+ */
+const scopes = new AsyncLocalStorage<Scope>();
+/**
+ * Scopes entered and not yet left, across every database of the process. On Node 20, tracking async
+ * context costs every promise of the process something (a `get` by id on SQLite took 8% longer), so
+ * it is on only while a transaction runs somewhere: turned off when the last scope is left, which
+ * loses nothing, as only the scopes of transactions in progress count.
+ */
+let scopesOpen = 0;
+
+function leaveScope(): void {
+  if (--scopesOpen === 0) scopes.disable();
+}
+
+const USE_TX =
+  "inside a transaction, use its session (the `tx` its callback was given), not the database: " +
+  "the database's own session waits for the transaction to end, which waits for this call";
+const USE_SP =
+  "inside a savepoint, use its session (the `sp` its callback was given), not the transaction's: " +
+  "a transaction runs one savepoint at a time, and waits for this one to end before the next";
+
 /**
  * A way to talk to the database: the database itself, or a transaction in progress. Repositories,
  * raw SQL and nested transactions all go through it, so what runs inside a transaction is decided
@@ -50,11 +89,14 @@ class ThrownByFn {
  */
 export class Session {
   private readonly repositories = new Map<AnyTable, unknown>();
-  private savepoints = 0;
   /** Set when the transaction this session stands for has committed or rolled back. */
   private finished = false;
   /** Statements this transaction sent without waiting for them (`Repository#createPipelined`). */
   private pipelined: Promise<unknown>[] | undefined;
+  /** Lets one savepoint of this transaction run at a time, as they would nest otherwise. */
+  private savepointLock: Mutex | undefined;
+  /** 0 for the database, 1 for a transaction, 2 and on for savepoints. */
+  private readonly depth: number;
 
   /** @internal */
   constructor(
@@ -62,8 +104,11 @@ export class Session {
     /** The Drizzle database (or transaction) that queries are built from. */
     readonly drizzle: AnyDrizzle,
     readonly inTransaction: boolean,
-    private readonly savepointLock?: Mutex,
-  ) {}
+    /** The transaction (or savepoint) this session is a savepoint of. */
+    private readonly parent?: Session,
+  ) {
+    this.depth = parent ? parent.depth + 1 : inTransaction ? 1 : 0;
+  }
 
   get dialect(): Dialect {
     return this.shared.dialect;
@@ -81,12 +126,84 @@ export class Session {
 
   /**
    * Runs `fn` in a transaction: committed when it resolves, rolled back when it throws. Called on a
-   * transaction, it opens a savepoint, so a nested failure can be caught without losing the outer work.
+   * transaction, it opens a savepoint, so a nested failure can be caught without losing the outer work;
+   * savepoints of one transaction (or savepoint) run one at a time, in the order they were called.
+   * Inside `fn`, use `tx`: the database's own session (and, inside a savepoint, the transaction's)
+   * throws there instead of waiting forever for the transaction the call is part of.
    */
-  async transaction<R>(fn: (tx: Session) => Promise<R>, options: TransactionOptions = {}): Promise<R> {
-    this.assertOpen();
-    const sqlite = this.shared.sqlite;
-    if (sqlite) return this.inTransaction ? this.sqliteSavepoint(fn) : this.sqliteTransaction(sqlite, fn);
+  transaction<R>(fn: (tx: Session) => Promise<R>, options: TransactionOptions = {}): Promise<R> {
+    let outer: Scope | undefined;
+    try {
+      this.assertOpen();
+      outer = scopes.getStore();
+      if (outer) this.refuseWaitingOnItself(outer);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.inTransaction) return this.savepoint(fn, outer);
+    const shared = this.shared;
+    // Counted from the call, so `close` also waits for those still waiting for their turn; counted
+    // out by `transactionEnded`.
+    shared.transactions = (shared.transactions ?? 0) + 1;
+    return shared.sqlite
+      ? this.sqliteTransaction(shared.sqlite, fn, outer)
+      : this.postgresTransaction(fn, outer, options);
+  }
+
+  private transactionEnded(): void {
+    const shared = this.shared;
+    const left = (shared.transactions ?? 1) - 1;
+    shared.transactions = left;
+    if (left === 0) shared.whenIdle?.();
+  }
+
+  /** One savepoint at a time per transaction (per savepoint, for savepoints in it), as on SQLite's one connection. */
+  private async savepoint<R>(fn: (tx: Session) => Promise<R>, outer: Scope | undefined): Promise<R> {
+    this.savepointLock ??= new Mutex();
+    const release = await this.savepointLock.acquire();
+    try {
+      // The transaction may have ended while this savepoint waited for the one before it.
+      this.assertOpen();
+      return this.shared.sqlite ? await this.sqliteSavepoint(fn, outer) : await this.postgresTransaction(fn, outer);
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Throws, rather than wait forever, when this call could only go on once a transaction (or
+   * savepoint) ends that the caller is itself inside of: the database's own session called from
+   * inside one of its transactions, or a transaction called from inside one of its savepoints.
+   * postgres-js would run the former on another connection, outside the transaction, neither seeing
+   * its work nor undone with it (and blocked by its row locks): refused there too, so code does the
+   * same on every driver.
+   */
+  private refuseWaitingOnItself(scope: Scope | undefined): void {
+    for (; scope; scope = scope.outer) {
+      const inside = scope.session;
+      if (inside.finished) continue;
+      if (!this.inTransaction) {
+        if (inside.shared === this.shared) throw new Error(USE_TX);
+      } else if (inside.parent === this) throw new Error(USE_SP);
+    }
+  }
+
+  /** Resolves once no transaction of this database is in progress, nor waiting to start. */
+  protected async transactionsFinished(): Promise<void> {
+    const shared = this.shared;
+    while (shared.transactions) {
+      await new Promise<void>((resolve) => {
+        shared.whenIdle = resolve;
+      });
+    }
+    shared.whenIdle = undefined;
+  }
+
+  private async postgresTransaction<R>(
+    fn: (tx: Session) => Promise<R>,
+    outer: Scope | undefined,
+    options: TransactionOptions = {},
+  ): Promise<R> {
     let thrownByFn: unknown;
     // A postgres-js transaction's own COMMIT goes out behind the statements it has not waited for, in
     // one round trip; every other transaction waits for them before it commits.
@@ -96,10 +213,16 @@ export class Session {
       const pgDb = this.drizzle as PgDatabase<never, never>;
       const result = await pgDb.transaction(
         async (drizzleTx) => {
-          const session = new Session(this.shared, drizzleTx as unknown as AnyDrizzle, true);
+          const session = new Session(
+            this.shared,
+            drizzleTx as unknown as AnyDrizzle,
+            true,
+            this.inTransaction ? this : undefined,
+          );
           tx = session;
+          scopesOpen++;
           try {
-            const result = await fn(session);
+            const result = await scopes.run({ session, outer }, fn, session);
             if (commitBehindPipelined) await session.pipelinedSent();
             else await session.settlePipelined();
             return result;
@@ -109,6 +232,7 @@ export class Session {
             throw thrownByFn;
           } finally {
             session.finished = true;
+            leaveScope();
           }
         },
         !this.inTransaction && options.isolationLevel ? { isolationLevel: options.isolationLevel } : undefined,
@@ -119,6 +243,8 @@ export class Session {
     } catch (error) {
       // What the caller threw comes out as it was; only the driver's own errors are translated.
       throw error === thrownByFn ? error : this.mapError(error);
+    } finally {
+      if (!this.inTransaction) this.transactionEnded();
     }
   }
 
@@ -137,12 +263,10 @@ export class Session {
     else this.pipelined = [statement];
   }
 
-  /**
-   * Waits for the statements sent without waiting (those from the `from`th on: a SQLite savepoint
-   * shares its session with the transaction around it); the first of them that failed is thrown.
-   */
-  private async settlePipelined(from = 0): Promise<void> {
-    const statements = this.pipelined?.splice(from);
+  /** Waits for the statements sent without waiting; the first of them that failed is thrown. */
+  private async settlePipelined(): Promise<void> {
+    const statements = this.pipelined;
+    this.pipelined = undefined;
     if (statements) for (const statement of statements) await statement;
   }
 
@@ -168,22 +292,27 @@ export class Session {
   private async sqliteTransaction<R>(
     sqlite: NonNullable<Shared["sqlite"]>,
     fn: (tx: Session) => Promise<R>,
+    outer: Scope | undefined,
   ): Promise<R> {
-    const release = await sqlite.lock.acquire();
+    let release: (() => void) | undefined;
     try {
-      this.assertOpen();
+      release = await sqlite.lock.acquire();
+      // Called before `close` began, it runs though `close` is waiting: only a closed connection stops it.
+      if (this.shared.disconnected) throw this.unavailable();
       // IMMEDIATE takes the write lock up front, so another process cannot make this one fail half-way.
       sqlite.client.exec("BEGIN IMMEDIATE");
-      const tx = new Session(this.shared, this.drizzle, true, new Mutex());
+      const tx = new Session(this.shared, this.drizzle, true);
       let result: R;
+      scopesOpen++;
       try {
-        result = await fn(tx);
+        result = await scopes.run({ session: tx, outer }, fn, tx);
         await tx.settlePipelined();
       } catch (error) {
         if (sqlite.client.inTransaction) sqlite.client.exec("ROLLBACK");
         throw new ThrownByFn(error);
       } finally {
         tx.finished = true;
+        leaveScope();
       }
       sqlite.client.exec("COMMIT");
       return result;
@@ -192,33 +321,37 @@ export class Session {
       if (sqlite.client.inTransaction) sqlite.client.exec("ROLLBACK");
       throw this.mapError(error);
     } finally {
-      release();
+      release?.();
+      this.transactionEnded();
     }
   }
 
-  private async sqliteSavepoint<R>(fn: (tx: Session) => Promise<R>): Promise<R> {
+  /** Called with the savepoint lock held: see `savepoint`. */
+  private async sqliteSavepoint<R>(fn: (tx: Session) => Promise<R>, outer: Scope | undefined): Promise<R> {
     const client = this.shared.sqlite?.client as BetterSqlite3.Database;
-    const release = await this.savepointLock?.acquire();
-    const name = `sp_${++this.savepoints}`;
+    const sp = new Session(this.shared, this.drizzle, true, this);
+    // Savepoints of one transaction run one at a time, so each depth needs one name.
+    const name = `sp_${sp.depth}`;
     try {
       client.exec(`SAVEPOINT ${name}`);
       let result: R;
-      const pipelinedBefore = this.pipelined?.length ?? 0;
+      scopesOpen++;
       try {
-        result = await fn(this);
-        await this.settlePipelined(pipelinedBefore);
+        result = await scopes.run({ session: sp, outer }, fn, sp);
+        await sp.settlePipelined();
       } catch (error) {
         client.exec(`ROLLBACK TO ${name}`);
         client.exec(`RELEASE ${name}`);
         throw new ThrownByFn(error);
+      } finally {
+        sp.finished = true;
+        leaveScope();
       }
       client.exec(`RELEASE ${name}`);
       return result;
     } catch (error) {
       if (error instanceof ThrownByFn) throw error.error;
       throw this.mapError(error);
-    } finally {
-      release?.();
     }
   }
 
@@ -268,6 +401,7 @@ export class Session {
   run<R>(sqliteWork: () => R, pgWork: () => Promise<R>): Promise<R> | R {
     const sqlite = this.shared.sqlite;
     if (sqlite) {
+      // A transaction is open (or waiting): the only case where this could wait on its caller.
       if (!this.inTransaction && sqlite.lock.locked) return this.runWhenIdle(sqlite.lock, sqliteWork);
       try {
         this.assertOpen();
@@ -280,6 +414,7 @@ export class Session {
   }
 
   private async runWhenIdle<R>(lock: Mutex, work: () => R): Promise<R> {
+    this.refuseWaitingOnItself(scopes.getStore());
     while (lock.locked) await lock.idle();
     try {
       this.assertOpen();
@@ -290,6 +425,8 @@ export class Session {
   }
 
   private async runAsync<R>(work: () => Promise<R>): Promise<R> {
+    // Looked up only while a transaction is in progress; see `refuseWaitingOnItself`.
+    if (this.shared.transactions && !this.inTransaction) this.refuseWaitingOnItself(scopes.getStore());
     try {
       this.assertOpen();
       return await work();
@@ -303,8 +440,13 @@ export class Session {
     return mapDriverError(error, this.shared.tables);
   }
 
+  /** Transactions in progress when `close` began go on until it closes the connections; nothing else does. */
   private assertOpen(): void {
     if (this.finished) throw new TransactionFinishedError();
-    if (this.shared.closed) throw new DatabaseUnavailableError({ cause: new Error("the database has been closed") });
+    if (this.shared.closed && (!this.inTransaction || this.shared.disconnected)) throw this.unavailable();
+  }
+
+  private unavailable(): DatabaseUnavailableError {
+    return new DatabaseUnavailableError({ cause: new Error("the database has been closed") });
   }
 }
