@@ -1,6 +1,7 @@
 import type { PGlite } from "@electric-sql/pglite";
 import {
   ConfigurationError,
+  DatabaseUnavailableError,
   Migrator,
   openDatabase,
   parseDatabaseUrl,
@@ -62,6 +63,36 @@ describe("DATABASE_URL", () => {
 });
 
 describe("drivers", () => {
+  it("opens a PGlite folder in one process at a time, and takes over the claim of a process that is gone", async () => {
+    const { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { spawn } = await import("node:child_process");
+    const { once } = await import("node:events").then((m) => m.EventEmitter);
+    const dir = mkdtempSync(`${tmpdir()}/gw-pglite-lock-`);
+    const lock = `${dir}/groundwork.pid`;
+    // Another process holding the folder, as a server on it would.
+    const other = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60_000)"]);
+    try {
+      writeFileSync(lock, String(other.pid));
+      const refused = await openDatabase({ url: `pglite://${dir}` }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(DatabaseUnavailableError);
+      expect(String((refused as Error).cause)).toContain(`it is open in process ${other.pid}`);
+      expect(readFileSync(lock, "utf8")).toBe(String(other.pid));
+    } finally {
+      other.kill();
+      await once(other, "exit");
+    }
+    const db = await openDatabase({ url: `pglite://${dir}` });
+    try {
+      expect(readFileSync(lock, "utf8")).toBe(String(process.pid));
+      expect(await db.execute(sql`select 1 as one`)).toEqual([{ one: 1 }]);
+    } finally {
+      await db.close();
+    }
+    expect(existsSync(lock)).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it("opens SQLite in WAL mode with foreign keys on, a busy timeout and synchronous=NORMAL", async () => {
     const { mkdtempSync, rmSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PGlite, types } from "@electric-sql/pglite";
 import BetterSqlite3 from "better-sqlite3";
@@ -83,6 +83,68 @@ export class Database extends Session {
 }
 
 /** Opens the database a `DATABASE_URL` names, with the driver and settings that suit it. */
+/** How long opening waits for a PostgreSQL server to answer. */
+const CONNECT_SECONDS = 10;
+
+/**
+ * Resolves once the server answers, or fails naming it. postgres-js's own connect timeout does not
+ * end a query that waits for a host which never answers (it tries again), so opening sets its own.
+ */
+async function answering(client: postgres.Sql, name: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${CONNECT_SECONDS} s`)), CONNECT_SECONDS * 1000);
+  });
+  try {
+    await Promise.race([client`select 1`, timeout]);
+  } catch (error) {
+    const reason = (error as Error).message || String((error as { code?: string }).code);
+    throw new DatabaseUnavailableError({ cause: new Error(`cannot connect to ${name}: ${reason}`) });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The file in a PGlite folder that names the process holding it open. */
+const PGLITE_LOCK_FILE = "groundwork.pid";
+
+/**
+ * Claims a PGlite folder for this process; returns what gives it back. PGlite runs PostgreSQL inside
+ * one process, without PostgreSQL's own lock: a second process on the same folder would write over
+ * the first's acknowledged writes. A claim whose process is gone (killed) is taken over.
+ */
+function lockFolder(dir: string): () => void {
+  const file = path.join(dir, PGLITE_LOCK_FILE);
+  const mine = String(process.pid);
+  for (;;) {
+    try {
+      writeFileSync(file, mine, { flag: "wx" });
+      return () => {
+        try {
+          if (readFileSync(file, "utf8") === mine) unlinkSync(file);
+        } catch {}
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const holder = Number(readFileSync(file, "utf8").trim());
+    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isRunning(holder)) {
+      throw new Error(`it is open in process ${holder}; one process at a time may open a PGlite folder`);
+    }
+    unlinkSync(file);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   const target = parseDatabaseUrl(options.url);
   const tableList = Array.isArray(options.tables) ? options.tables : Object.values(options.tables ?? {});
@@ -94,7 +156,11 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       throw new ConfigurationError("DATABASE_REPLICA_URLS needs a PostgreSQL server (postgres://…) as DATABASE_URL");
     }
     for (const replica of replicaUrls) {
-      if (parseDatabaseUrl(replica).driver !== "postgres-js") {
+      let driver: string | undefined;
+      try {
+        driver = parseDatabaseUrl(replica).driver;
+      } catch {}
+      if (driver !== "postgres-js") {
         throw new ConfigurationError(`DATABASE_REPLICA_URLS: "${redactUrl(replica)}" is not a postgres:// URL`);
       }
     }
@@ -138,7 +204,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
         postgres(connectionUrl, {
           max: poolMax,
           onnotice: () => {},
-          connect_timeout: 10,
+          connect_timeout: CONNECT_SECONDS,
           idle_timeout: 60,
           // Timestamps are read as text: in UTC, whatever the server's zone, their offsets are whole hours.
           connection: { TimeZone: "UTC" },
@@ -146,15 +212,12 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       const client = connect(options.url);
       const replicas = replicaUrls.map(connect);
       const all = [client, ...replicas];
+      const names = [url, ...replicaUrls.map((r) => `replica ${redactUrl(r)}`)];
       try {
-        await Promise.all(all.map((c) => c`select 1`));
+        await Promise.all(all.map((c, i) => answering(c, names[i] as string)));
       } catch (error) {
-        await Promise.all(all.map((c) => c.end({ timeout: 1 })));
-        throw new DatabaseUnavailableError({
-          cause: new Error(
-            `cannot connect to ${url}: ${(error as Error).message || String((error as { code?: string }).code)}`,
-          ),
-        });
+        await Promise.all(all.map((c) => c.end({ timeout: 0 })));
+        throw error;
       }
       const primary = drizzlePostgres({ client });
       const drizzle =
@@ -172,19 +235,27 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 
     case "pglite": {
       let client: PGlite;
+      let unlock: (() => void) | undefined;
       try {
-        if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
+        if (target.dataDir) {
+          mkdirSync(target.dataDir, { recursive: true });
+          unlock = lockFolder(target.dataDir);
+        }
         client = new PGlite(target.dataDir);
         await client.waitReady;
         Object.assign(client.parsers, PGLITE_TEXT_PARSERS);
         await client.exec("set time zone 'UTC'");
       } catch (error) {
+        unlock?.();
         throw new DatabaseUnavailableError({
           cause: new Error(`cannot open PGlite database ${target.dataDir ?? "in memory"}: ${(error as Error).message}`),
         });
       }
       const shared: Shared = { dialect: "postgres", driver: "pglite", tables, prepared: new Map(), closed: false };
-      return new Database(shared, drizzlePglite({ client }), target, url, async () => client.close());
+      return new Database(shared, drizzlePglite({ client }), target, url, async () => {
+        await client.close();
+        unlock?.();
+      });
     }
   }
 }
