@@ -123,8 +123,10 @@ export function createApp(deps: AppDependencies) {
   app.onError((error, c) => {
     if (error instanceof HTTPException) {
       const code = statusCodes[error.status] ?? "internal";
-      const detail = code === "validation_failed" ? "the body is not valid JSON" : undefined;
-      return sendProblem(c, code, detail ? { detail } : {});
+      if (code !== "validation_failed") return sendProblem(c, code, {});
+      // As every validation problem, with its place: clients read `errors`.
+      const message = "the body is not valid JSON";
+      return sendProblem(c, code, { detail: message, errors: [{ path: "body", message }] });
     }
     const { code, init, expected } = toProblem(error instanceof ValidationError ? locatedInRequest(c, error) : error);
     const requestId = c.get("requestId");

@@ -285,7 +285,13 @@ describe.each(testDialects())("HTTP conventions on $name", (dialect) => {
       for (const body of ["{", "{'email': 1}", "not json", '{"a":1}}', ""]) {
         const problem = await expectProblem(await call("/api/v1/auth/login", jsonPost(body)), 400, "validation_failed");
         expect(problem.detail, JSON.stringify(body)).toBe("the body is not valid JSON");
+        expect(problem.errors).toEqual([{ path: "body", message: "the body is not valid JSON" }]);
       }
+      const deep = `${"[".repeat(200)}${"]".repeat(200)}`;
+      const nested = await expectProblem(await call("/api/v1/auth/login", jsonPost(deep)), 400, "validation_failed");
+      expect(nested.errors).toEqual([
+        { path: "body", message: expect.stringMatching(/^the body is nested more than/) },
+      ]);
     });
 
     it("unauthenticated 401 without a token, or with a bad one", async () => {

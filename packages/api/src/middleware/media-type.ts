@@ -26,9 +26,8 @@ async function checkJsonBody(c: Context<AppEnv>, next: Next): Promise<void> {
   }
   // The text is cached: the route's validator parses it from there.
   if (hasBody && jsonDepth(await c.req.text()) > MAX_JSON_DEPTH) {
-    throw new HttpProblem("validation_failed", {
-      detail: `the body is nested more than ${MAX_JSON_DEPTH} levels deep`,
-    });
+    const message = `the body is nested more than ${MAX_JSON_DEPTH} levels deep`;
+    throw new HttpProblem("validation_failed", { detail: message, errors: [{ path: "body", message }] });
   }
   await next();
 }
