@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { DatabaseUnavailableError, DataError } from "@groundwork/db";
 import { backup, backupHelp } from "./commands/backup.js";
 import { bench, benchHelp } from "./commands/bench.js";
@@ -5,9 +6,11 @@ import { migrate, migrateHelp } from "./commands/migrate.js";
 import { seed, seedHelp } from "./commands/seed.js";
 import { serve, serveHelp } from "./commands/serve.js";
 import { transfer, transferHelp } from "./commands/transfer.js";
+import { fileFailure, isFileError } from "./files.js";
 import { CommandFailure, consoleOutput, type Output, UsageError } from "./output.js";
 
 const help = `Usage: groundwork <command> [options]
+       groundwork --version
 
 Commands:
   serve      migrate, seed the demo into an empty database, serve the API (what npm start runs)
@@ -17,7 +20,7 @@ Commands:
   transfer   copy every row into another database, SQLite or PostgreSQL, and check the copy
   bench      run the benchmarks (from a checkout of the repository)
 
-Run groundwork <command> --help for a command's options.
+Run groundwork <command> --help for a command's options; groundwork --version (-v) prints the version.
 Configuration comes from the environment: DATABASE_URL, DATABASE_REPLICA_URLS, DATABASE_POOL_MAX,
 and for serve PORT, HOST, LOG_LEVEL, GROUNDWORK_DEMO.`;
 
@@ -36,6 +39,10 @@ export async function main(argv: string[], out: Output = consoleOutput): Promise
   if (!name || name === "--help" || name === "-h" || name === "help") {
     out.info(help);
     return name ? 0 : 1;
+  }
+  if (name === "--version" || name === "-v" || name === "version") {
+    out.info(`groundwork ${version()}`);
+    return 0;
   }
   const command = commands[name];
   if (!command) {
@@ -68,6 +75,27 @@ function describe(error: unknown, command: string): string {
     const option = /'([^']+)'/.exec((error as Error).message)?.[1] ?? "option";
     return `unknown option ${option}; see groundwork ${command} --help`;
   }
-  if (code?.startsWith("ERR_PARSE_ARGS")) return (error as Error).message;
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+    const message = (error as Error).message;
+    const option = /'(-[^' ]+)/.exec(message)?.[1] ?? "the option";
+    if (/does not take an argument/.test(message)) return `${option} takes no value; see groundwork ${command} --help`;
+    if (/ambiguous/.test(message)) {
+      return `${option} needs a value (one that starts with "-" is written ${option}=<value>); see groundwork ${command} --help`;
+    }
+    return `${option} needs a value; see groundwork ${command} --help`;
+  }
+  if (code?.startsWith("ERR_PARSE_ARGS")) {
+    const first = (error as Error).message.split("\n")[0] ?? "";
+    return `${first.charAt(0).toLowerCase()}${first.slice(1)}; see groundwork ${command} --help`;
+  }
+  // A file-system error with its path (node:fs): say what could not be done, to which file.
+  const { syscall, path } = (error ?? {}) as { syscall?: string; path?: string };
+  if (isFileError(error) && syscall && path) return fileFailure(syscall, path, error).message;
   return `unexpected failure: ${(error as Error).message ?? String(error)}`;
+}
+
+/** The version of the cli package. */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
 }

@@ -3,11 +3,37 @@ import path from "node:path";
 import { type Database, type DatabaseTarget, openDatabase, parseDatabaseUrl } from "@groundwork/db";
 import { tables } from "@groundwork/domain";
 import type { Config } from "./config.js";
-import { UsageError } from "./output.js";
+import { fileFailure, isDirectory, makeDirs } from "./files.js";
+import { CommandFailure, UsageError } from "./output.js";
 
 /** Opens the configured database with the workspace's tables; a SQLite file or PGlite folder is made if missing. */
 export function openConfiguredDatabase(config: Config): Promise<Database> {
-  return openDatabase({ url: config.databaseUrl, replicaUrls: config.replicaUrls, poolMax: config.poolMax, tables });
+  return openDatabaseAt(config.databaseUrl, { replicaUrls: config.replicaUrls, poolMax: config.poolMax });
+}
+
+/**
+ * Opens the database at `url` with the workspace's tables, making the folders a SQLite file or
+ * PGlite folder goes in first (one level at a time: see makeDirs). Returns the folders it made.
+ */
+export async function openDatabaseAt(
+  url: string,
+  options: { replicaUrls?: string[]; poolMax?: number | undefined; made?: string[] } = {},
+): Promise<Database> {
+  const place = placeOf(parseDatabaseUrl(url));
+  if (place !== undefined) {
+    const folder = place.kind === "file" ? path.dirname(place.path) : place.path;
+    if (existsSync(folder) && !isDirectory(folder)) {
+      throw new CommandFailure(`cannot use ${folder} as a folder: it is a file`);
+    }
+    let made: string[];
+    try {
+      made = makeDirs(folder);
+    } catch (error) {
+      throw fileFailure("make the folder", folder, error);
+    }
+    options.made?.push(...made);
+  }
+  return openDatabase({ url, replicaUrls: options.replicaUrls, poolMax: options.poolMax, tables });
 }
 
 /**
@@ -23,13 +49,32 @@ export function openExistingDatabase(config: Config): Promise<Database> {
   return openConfiguredDatabase(config);
 }
 
+/**
+ * Refuses an in-memory database for `what` (a backup or a transfer): one lives only as long as the
+ * process that opened it, so this one would be new and empty, or its copy would vanish at the end.
+ */
+export function refuseInMemory(url: string, what: string): void {
+  if (isInMemory(parseDatabaseUrl(url))) throw new UsageError(`${url} is in memory: ${what}`);
+}
+
+export function isInMemory(target: DatabaseTarget): boolean {
+  return (
+    (target.driver === "better-sqlite3" && target.file === ":memory:") ||
+    (target.driver === "pglite" && target.dataDir === undefined)
+  );
+}
+
+/** The SQLite file or PGlite folder a database lives in; undefined for a server or memory. */
+export function placeOf(target: DatabaseTarget): { kind: "file" | "folder"; path: string } | undefined {
+  if (target.driver === "better-sqlite3" && target.file !== ":memory:") return { kind: "file", path: target.file };
+  if (target.driver === "pglite" && target.dataDir !== undefined) return { kind: "folder", path: target.dataDir };
+  return undefined;
+}
+
 /** The SQLite file, or PGlite folder without a database in it (no PG_VERSION), that is not there. */
 function missingPlace(target: DatabaseTarget): string | undefined {
-  if (target.driver === "better-sqlite3" && target.file !== ":memory:") {
-    return existsSync(target.file) ? undefined : target.file;
-  }
-  if (target.driver === "pglite" && target.dataDir !== undefined) {
-    return existsSync(path.join(target.dataDir, "PG_VERSION")) ? undefined : target.dataDir;
-  }
+  const place = placeOf(target);
+  if (place?.kind === "file") return existsSync(place.path) ? undefined : place.path;
+  if (place?.kind === "folder") return existsSync(path.join(place.path, "PG_VERSION")) ? undefined : place.path;
   return undefined;
 }

@@ -76,9 +76,13 @@ async function* rowsOf(db: Session, table: AnyTable): AsyncGenerator<Record<stri
 /**
  * A digest of a table's rows as the layer reads them, whatever the dialect: each row's canonical
  * JSON is hashed, and the sorted hashes hashed again, so the order the dialects sort text in does
- * not matter.
+ * not matter. `progress` hears the number of rows hashed so far after each page.
  */
-async function digestOf(db: Session, table: AnyTable): Promise<{ rows: number; digest: string }> {
+async function digestOf(
+  db: Session,
+  table: AnyTable,
+  progress: (rows: number) => void = () => {},
+): Promise<{ rows: number; digest: string }> {
   const hashes: string[] = [];
   for await (const page of rowsOf(db, table)) {
     for (const row of page)
@@ -87,6 +91,7 @@ async function digestOf(db: Session, table: AnyTable): Promise<{ rows: number; d
           .update(JSON.stringify(canonical(row)))
           .digest("hex"),
       );
+    progress(hashes.length);
   }
   hashes.sort();
   const digest = createHash("sha256");
@@ -94,38 +99,65 @@ async function digestOf(db: Session, table: AnyTable): Promise<{ rows: number; d
   return { rows: hashes.length, digest: digest.digest("hex") };
 }
 
+export interface TransferOptions {
+  /** A line of progress within a table every so many rows (default 10 000). */
+  progressEvery?: number;
+}
+
 /**
  * Copies every row of every table from `from` to `to`, in one transaction on each side, and checks
  * that each table holds as many rows with the same digest on both before the copy commits; a
- * mismatch rolls the copy back. `to` must have the schema and no rows.
+ * mismatch rolls the copy back. `to` must have the schema and no rows. Both phases, the copy and
+ * the check, report progress every `progressEvery` rows of a table.
  */
 export async function transferRows(
   from: Database,
   to: Database,
   tables: Iterable<AnyTable>,
   progress: (line: string) => void,
+  options: TransferOptions = {},
 ): Promise<{ tables: number; rows: number }> {
+  const every = options.progressEvery ?? PROGRESS_EVERY;
   const ordered = tablesInOrder(tables);
   const snapshot = from.dialect === "postgres" ? { isolationLevel: "repeatable read" as const } : {};
   return from.transaction(
     (source) =>
       to.transaction(async (target) => {
         let total = 0;
+        const counts = new Map<string, number>();
         for (const table of ordered) {
           let copied = 0;
           for await (const page of rowsOf(source, table)) {
             await target.repo(table).createMany(page);
             copied += page.length;
-            if (copied % PROGRESS_EVERY < page.length) progress(`  ${table.name}: ${copied} rows …`);
+            if (copied % every < page.length) progress(`  ${table.name}: ${copied} rows …`);
           }
           total += copied;
+          counts.set(table.name, copied);
           if (copied > 0) progress(`  ${table.name}: ${copied} ${copied === 1 ? "row" : "rows"}`);
         }
+        progress(`checking every table's count and checksum (${total} rows on each side) …`);
         for (const table of ordered) {
-          const [a, b] = [await digestOf(source, table), await digestOf(target, table)];
-          if (a.rows !== b.rows || a.digest !== b.digest) {
+          const expected = counts.get(table.name) ?? 0;
+          const hashed = (side: string) => {
+            let last = 0;
+            return (rows: number) => {
+              if (Math.floor(rows / every) > Math.floor(last / every)) {
+                progress(`  ${table.name}: ${rows} of ${expected} rows checked in the ${side} …`);
+              }
+              last = rows;
+            };
+          };
+          const a = await digestOf(source, table, hashed("source"));
+          const b = await digestOf(target, table, hashed("target"));
+          if (a.rows !== b.rows) {
             throw new CommandFailure(
-              `${table.name} does not match after the copy (${a.rows} rows, ${b.rows} copied): nothing was kept`,
+              `the copy of ${table.name} holds ${b.rows} rows, the source ${a.rows}: nothing was kept`,
+            );
+          }
+          if (a.digest !== b.digest) {
+            throw new CommandFailure(
+              `the checksum of ${table.name} differs after the copy (${a.rows} rows on each side): some values did not survive the copy; nothing was kept`,
             );
           }
         }

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { expect, inject, it } from "vitest";
+import { main } from "../src/main.js";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 const ROWS = [
@@ -44,3 +45,23 @@ it("groundwork bench --quick runs every row once", async () => {
   expect(output).toMatch(/diagnostic \(HTTP\) the bare route with 50 µs more JavaScript a request: \d+% of its req\/s/);
   expect(output).toContain(target && target !== "pglite" ? "PostgreSQL (postgres-js)" : "PGlite");
 }, 120_000);
+
+it("groundwork bench refuses a PostgreSQL server that does not answer before it runs anything", async () => {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  const started = Date.now();
+  // Port 1: nothing listens there, so the connection is refused at once.
+  const code = await main(["bench", "--quick", "--database-url", "postgres://postgres@127.0.0.1:1/none"], {
+    info: (l) => lines.push(l),
+    error: (l) => errors.push(l),
+  });
+  expect(code).toBe(1);
+  expect(errors).toEqual([
+    expect.stringMatching(
+      /^groundwork bench: cannot connect to postgres:\/\/postgres@127\.0\.0\.1:1\/none: .*ECONNREFUSED/,
+    ),
+  ]);
+  expect(lines).toEqual([]);
+  // Not after the SQLite half: that alone takes longer than this.
+  expect(Date.now() - started).toBeLessThan(10_000);
+}, 30_000);

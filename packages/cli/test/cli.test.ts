@@ -1,12 +1,12 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { parseDatabaseUrl } from "@groundwork/db";
+import { parseDatabaseUrl, readMigrations } from "@groundwork/db";
 import { type TestDatabase, testDialects } from "@groundwork/db/testing";
-import { tables, users } from "@groundwork/domain";
+import { migrationsDir, tables, users } from "@groundwork/domain";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { backupDatabase } from "../src/backup.js";
 import { main } from "../src/main.js";
@@ -21,6 +21,9 @@ describe.each(testDialects())("groundwork migrate on $name", (dialect) => {
   let testDb: TestDatabase;
   let cwd: string;
   const previous = { url: process.env.DATABASE_URL, cwd: process.cwd() };
+
+  const ids = readMigrations(migrationsDir(dialect.dialect)).map((m) => m.id);
+  const newest = ids.at(-1);
 
   beforeAll(() => {
     // Backups go to ./data/backups: keep them out of the repository.
@@ -42,6 +45,15 @@ describe.each(testDialects())("groundwork migrate on $name", (dialect) => {
 
   it("applies, reports and reverts migrations", async () => {
     let run = capture();
+    // An empty --to is a mistake, not "every migration": refused before the database is opened.
+    for (const action of ["up", "down"]) {
+      run = capture();
+      expect(await main(["migrate", action, "--to="], run.out), action).toBe(1);
+      expect(run.errors).toEqual([
+        "groundwork migrate: --to needs a migration id (groundwork migrate status lists them; down --to 0 reverts all)",
+      ]);
+    }
+    run = capture();
     if (!testDb.url.startsWith("postgres")) {
       // A SQLite file or PGlite folder that holds no database yet is a DATABASE_URL naming the wrong
       // place for every command but those that make one: nothing is made, nothing backed up.
@@ -52,7 +64,7 @@ describe.each(testDialects())("groundwork migrate on $name", (dialect) => {
         ["migrate", "status"],
         ["migrate", "down"],
         ["backup", "copy.db"],
-        ["transfer", "--to", ":memory:"],
+        ["transfer", "--to", "never/made.db"],
       ]) {
         run = capture();
         expect(await main(argv, run.out), argv.join(" ")).toBe(1);
@@ -60,6 +72,8 @@ describe.each(testDialects())("groundwork migrate on $name", (dialect) => {
       }
       expect(existsSync(path.join(place ?? "", target.driver === "pglite" ? "PG_VERSION" : ""))).toBe(false);
       expect(existsSync("copy.db")).toBe(false);
+      // The source is checked before the target is made: a refused transfer leaves nothing behind.
+      expect(existsSync("never")).toBe(false);
       run = capture();
     } else {
       expect(await main(["migrate", "status"], run.out)).toBe(0);
@@ -77,6 +91,23 @@ describe.each(testDialects())("groundwork migrate on $name", (dialect) => {
     run = capture();
     expect(await main(["migrate", "up"], run.out)).toBe(0);
     expect(run.lines).toContain("nothing to apply: the database is current");
+
+    // --to a migration the database is past already says so, and what is still to come.
+    run = capture();
+    expect(await main(["migrate", "up", "--to", "0000_initial"], run.out)).toBe(0);
+    expect(run.lines).toEqual([
+      newest === "0000_initial"
+        ? "nothing to apply: the database is current"
+        : "nothing to apply: the database is current, past 0000_initial already",
+    ]);
+    if (newest !== "0000_initial") {
+      expect(await main(["migrate", "down", "--to", "0000_initial"], capture().out)).toBe(0);
+      run = capture();
+      expect(await main(["migrate", "up", "--to", "0000_initial"], run.out)).toBe(0);
+      expect(run.lines).toEqual([
+        `nothing to apply: the database is already at 0000_initial; ${ids.length - 1} pending after it (groundwork migrate up applies them)`,
+      ]);
+    }
 
     run = capture();
     expect(await main(["migrate", "down", "--to", "0"], run.out)).toBe(0);
@@ -108,6 +139,46 @@ describe.each(testDialects())("groundwork migrate on $name", (dialect) => {
       copy.close();
     }
   });
+  it("refuses to back up a database without the workspace's tables, and backs up an empty one", async () => {
+    // The database exists (a SQLite file, a PGlite folder, a server's database) but is not migrated.
+    const made = await testDb.open();
+    await made.close();
+    const file = path.join(cwd, `unmigrated-${dialect.dialect}`);
+    let run = capture();
+    expect(await main(["backup", file], run.out)).toBe(1);
+    expect(run.errors).toEqual([
+      "groundwork backup: nothing to back up: the database has none of the workspace's tables (not migrated yet?)",
+    ]);
+    expect(run.lines).toEqual([]);
+    expect(existsSync(file)).toBe(false);
+
+    // Migrated but empty: a backup with no rows, said to be one, the same way on either dialect.
+    expect(await main(["migrate", "up"], capture().out)).toBe(0);
+    run = capture();
+    expect(await main(["backup", file], run.out), run.errors.join("\n")).toBe(0);
+    expect(run.lines.at(-1)).toMatch(/^backed up: \d+ bytes \(every table is empty\)$/);
+    expect(existsSync(file)).toBe(true);
+
+    // A file that cannot be written is named, with the reason, and nothing is left behind.
+    writeFileSync(path.join(cwd, "plain"), "");
+    const places: [string, RegExp][] = [
+      [path.join(cwd, "plain", "x.db"), /: a part of the path is not a directory$/],
+      [path.join(cwd, "plain", "deeper", "x.db"), /: a part of the path is not a directory$/],
+    ];
+    // Under /proc, Node's recursive mkdir retries for ever: the backup must not hang there.
+    if (process.platform === "linux") places.push(["/proc/x.db", /: /], ["/proc/gw-none/x.db", /: /]);
+    for (const [place, reason] of places) {
+      run = capture();
+      expect(await main(["backup", place], run.out), place).toBe(1);
+      expect(run.errors).toHaveLength(1);
+      expect(run.errors[0]).toMatch(
+        new RegExp(`^groundwork backup: cannot (write|make the folder) ${place.replace(/[./]/g, "\\$&")}`),
+      );
+      expect(run.errors[0]).toMatch(reason);
+      expect(run.errors[0]).not.toMatch(/unexpected failure/);
+    }
+  });
+
   it("backs the database up to a new file, whole, and refuses one that exists", async () => {
     expect(await main(["migrate", "up"], capture().out)).toBe(0);
     const db = await testDb.open({ tables });
@@ -167,13 +238,31 @@ describe("groundwork command line", () => {
       [["migrate", "status", "--force"], /status takes no options/],
       [["bench", "now"], /^groundwork bench: unexpected argument "now"/],
       [["bench", "--database-url", "mysql://localhost/db"], /--database-url must be a postgres:\/\/ URL/],
+      // Every kind of option mistake is worded the house way, never in node:util's words.
+      [["transfer", "--to"], /^groundwork transfer: --to needs a value; see groundwork transfer --help$/],
+      [["migrate", "status", "--to"], /^groundwork migrate: --to needs a value; see groundwork migrate --help$/],
+      [
+        ["migrate", "down", "--force=yes"],
+        /^groundwork migrate: --force takes no value; see groundwork migrate --help$/,
+      ],
+      [
+        ["migrate", "down", "--to", "--force"],
+        /^groundwork migrate: --to needs a value \(one that starts with "-" is written --to=<value>\); see groundwork migrate --help$/,
+      ],
+      [["migrate", "up", "-x"], /^groundwork migrate: unknown option -x; see groundwork migrate --help$/],
+      // A backup file must be a new file: not nothing, not a directory.
+      [["backup", ""], /^groundwork backup: the backup file name is empty: name a new file, or none for the default$/],
+      [["backup", "."], /^groundwork backup: .* is a directory: name a new file/],
+      [["backup", "nowhere/"], /^groundwork backup: nowhere\/ names a directory: name a new file$/],
     ];
     for (const [argv, message] of cases) {
       const run = capture();
       expect(await main(argv, run.out), argv.join(" ")).toBe(1);
       expect(run.errors).toHaveLength(1);
       expect(run.errors[0]).toMatch(message);
+      expect(run.errors[0]).not.toMatch(/Option '|argument missing|unexpected failure/);
     }
+    expect(existsSync("nowhere")).toBe(false);
     const previous = process.env.DATABASE_URL;
     process.env.DATABASE_URL = "mysql://localhost/db";
     try {
@@ -185,6 +274,70 @@ describe("groundwork command line", () => {
     } finally {
       process.env.DATABASE_URL = previous;
     }
+  });
+
+  it("refuses to back up a database in memory: no other process can see it", async () => {
+    const previous = { url: process.env.DATABASE_URL, cwd: process.cwd() };
+    const cwd = mkdtempSync(path.join(tmpdir(), "gw-cli-"));
+    process.chdir(cwd);
+    try {
+      for (const url of [":memory:", "pglite://memory"]) {
+        process.env.DATABASE_URL = url;
+        const run = capture();
+        expect(await main(["backup"], run.out), url).toBe(1);
+        expect(run.errors).toEqual([
+          `groundwork backup: ${url} is in memory: it lives only in the process that opens it, so there is nothing to back up`,
+        ]);
+        expect(run.lines).toEqual([]);
+      }
+      expect(existsSync("data")).toBe(false);
+    } finally {
+      process.env.DATABASE_URL = previous.url;
+      process.chdir(previous.cwd);
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it("says which folder it cannot make for a database, and does not hang on one it never can", async () => {
+    const previous = process.env.DATABASE_URL;
+    const cwd = mkdtempSync(path.join(tmpdir(), "gw-cli-"));
+    writeFileSync(path.join(cwd, "plain"), "");
+    const cases: [string, string][] = [
+      [
+        path.join(cwd, "plain", "x.db"),
+        `groundwork migrate: cannot use ${path.join(cwd, "plain")} as a folder: it is a file`,
+      ],
+    ];
+    // Node's recursive mkdir retries ENOENT under /proc for ever.
+    if (process.platform === "linux") {
+      cases.push([
+        "/proc/gw-none/x.db",
+        "groundwork migrate: cannot make the folder /proc/gw-none: no such file or directory",
+      ]);
+    }
+    try {
+      for (const [url, message] of cases) {
+        process.env.DATABASE_URL = url;
+        const run = capture();
+        expect(await main(["migrate", "up"], run.out), url).toBe(1);
+        expect(run.errors).toEqual([message]);
+      }
+    } finally {
+      process.env.DATABASE_URL = previous;
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it("prints its version", async () => {
+    const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+    for (const flag of ["--version", "-v"]) {
+      const run = capture();
+      expect(await main([flag], run.out), flag).toBe(0);
+      expect(run.lines).toEqual([`groundwork ${pkg.version}`]);
+    }
+    const help = capture();
+    await main(["--help"], help.out);
+    expect(help.lines.join("\n")).toMatch(/groundwork --version/);
   });
 
   it("runs as the groundwork executable, with --help on every command", async () => {
@@ -208,6 +361,7 @@ describe("groundwork command line", () => {
         expect(help.lines[0], argv.join(" ")).toMatch(new RegExp(`^Usage: groundwork ${command}\\b`));
       }
     }
+    expect((await run(process.execPath, [bin, "--version"])).stdout).toMatch(/^groundwork \d+\.\d+\.\d+\n$/);
     const failure = await run(process.execPath, [bin, "migrate", "nowhere"]).catch((e) => e);
     expect(failure.code).toBe(1);
     expect(failure.stderr.trim().split("\n")).toHaveLength(1);

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import { type TestDatabase, testDialects } from "@groundwork/db/testing";
 import { apiTokens, tables, users } from "@groundwork/domain";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { browsableUrl } from "../src/commands/serve.js";
 import { main } from "../src/main.js";
 
 const bin = fileURLToPath(new URL("../bin/groundwork.js", import.meta.url));
@@ -210,6 +211,28 @@ describe("groundwork serve", () => {
     const serve = new ServeProcess({ DATABASE_URL: testDb.url, PORT: String(port), LOG_LEVEL: "silent" });
     expect(await serve.exited).toBe(1);
     expect(serve.stderr).toBe(`groundwork serve: port ${port} is in use; set PORT to another\n`);
+  });
+
+  it("prints a URL a browser can open when it listens on every interface", async () => {
+    expect(browsableUrl({ url: "http://[::]:80", port: 80 }, "::")).toBe("http://[::1]:80");
+    expect(browsableUrl({ url: "http://[::0]:80", port: 80 }, "[::0]")).toBe("http://[::1]:80");
+    expect(browsableUrl({ url: "http://127.0.0.1:80", port: 80 }, "0.0.0.0")).toBe("http://127.0.0.1:80");
+    expect(browsableUrl({ url: "http://[::1]:80", port: 80 }, "::1")).toBe("http://[::1]:80");
+    // Only where this machine has IPv6: listening on :: needs it.
+    const ipv6 = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once("error", () => resolve(false));
+      probe.listen(0, "::1", () => probe.close(() => resolve(true)));
+    });
+    if (!ipv6) return;
+    const serve = new ServeProcess({ DATABASE_URL: testDb.url, PORT: "0", HOST: "::", LOG_LEVEL: "silent" });
+    try {
+      const [, url] = await serve.waitFor(/^Groundwork is serving (http:\/\/\S+)$/);
+      expect(url).toMatch(/^http:\/\/\[::1\]:\d+$/);
+      expect((await fetch(`${url}/health`)).status).toBe(200);
+    } finally {
+      expect(await serve.stop()).toBe(0);
+    }
   });
 
   it("refuses bad settings with one line", async () => {

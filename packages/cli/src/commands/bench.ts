@@ -2,7 +2,8 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { commandArgs, UsageError } from "../output.js";
+import { DatabaseUnavailableError, openDatabase } from "@groundwork/db";
+import { CommandFailure, commandArgs, UsageError } from "../output.js";
 
 export const benchHelp = `Usage: groundwork bench [--quick] [--database-url <url>]
 
@@ -29,6 +30,9 @@ export async function bench(args: string[]): Promise<number> {
   if (!existsSync(script)) {
     throw new UsageError("the benchmarks run from a checkout of the repository, where bench/run.ts is");
   }
+  // Before the SQLite half, which takes a while: a server that does not answer fails now.
+  const server = url ?? (process.env.BENCH_DATABASE_URL?.trim() || undefined);
+  if (server !== undefined) await checkServer(server);
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (values.quick) env.BENCH_QUICK = "1";
   if (url !== undefined) env.BENCH_DATABASE_URL = url;
@@ -38,4 +42,16 @@ export async function bench(args: string[]): Promise<number> {
     child.once("error", reject);
     child.once("close", (code) => resolve(code ?? 1));
   });
+}
+
+/** Connects to the PostgreSQL server at `url` once; one that does not answer is a CommandFailure. */
+async function checkServer(url: string): Promise<void> {
+  try {
+    const db = await openDatabase({ url, poolMax: 1 });
+    await db.close();
+  } catch (error) {
+    const cause = (error as Error).cause as Error | undefined;
+    if (error instanceof DatabaseUnavailableError && cause) throw new CommandFailure(cause.message);
+    throw error;
+  }
 }

@@ -1,4 +1,4 @@
-import { Migrator } from "@groundwork/db";
+import { type MigrationState, Migrator } from "@groundwork/db";
 import { migrationsDir } from "@groundwork/domain";
 import { backupDatabase, defaultBackupFile } from "../backup.js";
 import { readConfig } from "../config.js";
@@ -30,8 +30,11 @@ export async function migrate(args: string[], out: Output): Promise<number> {
   if (!["status", "up", "down"].includes(action)) {
     throw new UsageError(`unknown migrate action "${action}"; use status, up or down`);
   }
-  if (action === "status" && (values.to || values.force)) throw new UsageError("status takes no options");
+  if (action === "status" && (values.to !== undefined || values.force)) throw new UsageError("status takes no options");
   if (action === "up" && values.force) throw new UsageError("--force is for down only");
+  const to = values.to?.trim();
+  if (to === "")
+    throw new UsageError("--to needs a migration id (groundwork migrate status lists them; down --to 0 reverts all)");
 
   const config = readConfig();
   // Only `up` makes the database it migrates, as serve does.
@@ -48,13 +51,15 @@ export async function migrate(args: string[], out: Output): Promise<number> {
       return 0;
     }
     if (action === "up") {
-      const applied = await migrator.up(values.to ? { to: values.to } : {});
+      const before = to === undefined ? [] : await migrator.status();
+      const applied = await migrator.up(to === undefined ? {} : { to });
       for (const id of applied) out.info(`applied  ${id}`);
-      out.info(applied.length === 0 ? "nothing to apply: the database is current" : `${applied.length} applied`);
+      if (applied.length > 0) out.info(`${applied.length} applied`);
+      else out.info(nothingToApply(before, to));
       return 0;
     }
     const reverted = await migrator.down({
-      to: values.to === undefined ? undefined : values.to === "0" ? null : values.to,
+      to: to === undefined ? undefined : to === "0" ? null : to,
       force: values.force ?? false,
       backup: async () => {
         const file = defaultBackupFile(db);
@@ -68,4 +73,16 @@ export async function migrate(args: string[], out: Output): Promise<number> {
   } finally {
     await db.close();
   }
+}
+
+/** Why `up` applied nothing: the database is current, or (with --to) already at or past `to`. */
+function nothingToApply(before: MigrationState[], to: string | undefined): string {
+  const index = before.findIndex((s) => s.id === to);
+  if (to === undefined || index < 0) return "nothing to apply: the database is current";
+  const after = before.slice(index + 1);
+  const pending = after.filter((s) => s.status === "pending").length;
+  const where = after.some((s) => s.status === "applied") ? "past" : "at";
+  return pending === 0
+    ? `nothing to apply: the database is current${where === "past" ? `, past ${to} already` : ""}`
+    : `nothing to apply: the database is already ${where} ${to}; ${pending} pending after it (groundwork migrate up applies them)`;
 }

@@ -39,12 +39,13 @@ export async function serve(args: string[], out: Output): Promise<number> {
         out.error(`groundwork serve: ${line}`);
         return 1;
       }
+      const url = browsableUrl(server, config.host);
       try {
         const seeded = config.demo && !stop.requested ? await seedDemo(db, server.auth) : undefined;
         const login = seeded?.created ? seeded.user : await findDemoLogin(db);
-        out.info(`Groundwork is serving ${server.url}`);
-        out.info(`  API reference  ${server.url}/docs`);
-        out.info(`  OpenAPI        ${server.url}/openapi.json`);
+        out.info(`Groundwork is serving ${url}`);
+        out.info(`  API reference  ${url}/docs`);
+        out.info(`  OpenAPI        ${url}/openapi.json`);
         out.info(`  database       ${db.url} (${db.driver})`);
         if (login) {
           out.info(
@@ -72,6 +73,16 @@ export async function serve(args: string[], out: Output): Promise<number> {
     stop.dispose();
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
   }
+}
+
+/**
+ * The server's URL as a browser on this machine can open it: listening on every interface (0.0.0.0,
+ * or :: for IPv6 and IPv4), it is reached by the loopback address, 127.0.0.1 or [::1].
+ */
+export function browsableUrl(server: { url: string; port: number }, host: string): string {
+  const bare = host.replace(/^\[(.*)\]$/, "$1");
+  if (bare.includes(":") && /^[0:]+$/.test(bare)) return `http://[::1]:${server.port}`;
+  return server.url;
 }
 
 /** The one line to show when the server could not listen; undefined for other failures. */

@@ -1,62 +1,148 @@
-import { Migrator, openDatabase, parseDatabaseUrl } from "@groundwork/db";
+import { existsSync, readdirSync } from "node:fs";
+import path from "node:path";
+import {
+  type Database,
+  type DatabaseTarget,
+  DatabaseUnavailableError,
+  Migrator,
+  parseDatabaseUrl,
+} from "@groundwork/db";
 import { migrationsDir, tables } from "@groundwork/domain";
 import { readConfig } from "../config.js";
-import { openExistingDatabase } from "../open.js";
-import { commandArgs, type Output, UsageError } from "../output.js";
+import { removeMade } from "../files.js";
+import { isInMemory, openDatabaseAt, openExistingDatabase, placeOf } from "../open.js";
+import { CommandFailure, commandArgs, type Output, UsageError } from "../output.js";
 import { rowCounts, transferRows } from "../transfer.js";
 
 export const transferHelp = `Usage: groundwork transfer --to <url>
 
 Copies every row of the database (DATABASE_URL, default file:./data/groundwork.db) into the
-database at <url>, either dialect: file:<path> for SQLite, postgres://… for PostgreSQL. The way from
-one SQLite file to a PostgreSQL server, or back.
+database at <url>, either dialect: file:<path> for SQLite, postgres://… or pglite://<dir> for
+PostgreSQL. The way from one SQLite file to a PostgreSQL server, or back. Neither may be in memory
+(:memory:, pglite://memory): such a database lives only as long as the process that opens it.
 
-The target gets the schema first (its pending migrations are applied) and must hold no rows. The copy
+The source must be at the schema of this version of the code (groundwork migrate status). The
+target gets the schema first (its pending migrations are applied) and must hold no rows. The copy
 is one transaction: each table is checked to hold as many rows, with the same checksum, as the
-source before it commits, and a mismatch keeps nothing. The source is only read; stop the server
-first, so that nothing written during the copy is left behind.`;
+source before it commits, and a mismatch keeps nothing (a SQLite file or PGlite folder the transfer
+made is removed again). The source is only read; stop the server first, so that nothing written
+during the copy is left behind.`;
 
 export async function transfer(args: string[], out: Output): Promise<number> {
   const { values } = commandArgs("transfer", args, { to: { type: "string" } });
   const to = values.to?.trim();
   if (!to) throw new UsageError("name the target database with --to <url>; see groundwork transfer --help");
+  let target: DatabaseTarget;
   try {
-    parseDatabaseUrl(to);
+    target = parseDatabaseUrl(to);
   } catch (error) {
     throw new UsageError(`--to: ${(error as Error).message.replace(/^DATABASE_URL /, "")}`);
   }
+  if (isInMemory(target)) {
+    throw new UsageError(
+      `--to ${to} is in memory: the copy would vanish when transfer ends; name a SQLite file, a pglite://<dir> or a PostgreSQL server`,
+    );
+  }
+  const config = readConfig();
+  const from = parseDatabaseUrl(config.databaseUrl);
+  if (isInMemory(from)) {
+    throw new UsageError(
+      `DATABASE_URL ${config.databaseUrl} is in memory: it lives only in the process that opens it, so there is nothing to copy`,
+    );
+  }
+  if (samePlace(from, target)) throw new UsageError("the target is the database being copied (DATABASE_URL)");
 
-  const source = await openExistingDatabase(readConfig());
+  const source = await openExistingDatabase(config);
   try {
-    const target = await openDatabase({ url: to, tables });
+    // Checked before the target is opened (and its file or folder made), so a refusal changes nothing.
+    await refuseSourceNotCurrent(source);
+    const place = placeOf(target);
+    const fresh = place === undefined ? "server" : !existsSync(place.path) ? "missing" : isEmptyFolder(place.path);
+    const made: string[] = [];
+    let done = false;
     try {
-      if (target.url === source.url) throw new UsageError("the target is the database being copied");
-      const states = await new Migrator(source, migrationsDir(source.dialect)).status();
-      const behind = states.filter((s) => s.status !== "applied");
-      if (behind.length > 0) {
-        throw new UsageError(
-          `the source database is not current (${behind.map((s) => `${s.id} ${s.status}`).join(", ")}): run groundwork migrate up on it first`,
-        );
+      const db = await openDatabaseAt(to, { made });
+      try {
+        const definitions = Object.values(tables);
+        // Checked before the target's schema is touched, so that a refusal changes nothing.
+        const held = await rowCounts(db, definitions);
+        if (held.size > 0) {
+          const some = [...held].slice(0, 3).map(([name, n]) => `${name}: ${n}`);
+          throw new UsageError(
+            `the target holds rows already (${some.join(", ")}): transfer copies into an empty database`,
+          );
+        }
+        const applied = await new Migrator(db, migrationsDir(db.dialect)).up();
+        for (const id of applied) out.info(`applied  ${id} to the target`);
+        out.info(`copying ${source.url} (${source.driver}) to ${db.url} (${db.driver}) …`);
+        const copied = await transferRows(source, db, definitions, (line) => out.info(line)).catch((error) => {
+          if (error instanceof CommandFailure) throw error;
+          throw new CommandFailure(`the copy failed, nothing was kept: ${describeFailure(error)}`);
+        });
+        out.info(`copied ${copied.rows} rows of ${copied.tables} tables; every table's count and checksum match`);
+        done = true;
+        return 0;
+      } finally {
+        await db.close();
       }
-      const definitions = Object.values(tables);
-      // Checked before the target's schema is touched, so that a refusal changes nothing.
-      const held = await rowCounts(target, definitions);
-      if (held.size > 0) {
-        const some = [...held].slice(0, 3).map(([name, n]) => `${name}: ${n}`);
-        throw new UsageError(
-          `the target holds rows already (${some.join(", ")}): transfer copies into an empty database`,
-        );
-      }
-      const applied = await new Migrator(target, migrationsDir(target.dialect)).up();
-      for (const id of applied) out.info(`applied  ${id} to the target`);
-      out.info(`copying ${source.url} (${source.driver}) to ${target.url} (${target.driver}) …`);
-      const copied = await transferRows(source, target, definitions, (line) => out.info(line));
-      out.info(`copied ${copied.rows} rows of ${copied.tables} tables; every table's count and checksum match`);
-      return 0;
     } finally {
-      await target.close();
+      // What the transfer made, it removes again when it fails: a file or folder left behind would
+      // look like a copy.
+      if (!done && place !== undefined) {
+        if (fresh === "missing") {
+          const files =
+            place.kind === "file" ? ["", "-wal", "-shm", "-journal"].map((s) => place.path + s) : [place.path];
+          removeMade(files, made);
+        } else if (fresh === true) {
+          removeMade(
+            readdirSync(place.path).map((name) => path.join(place.path, name)),
+            [],
+          );
+        }
+      }
     }
   } finally {
     await source.close();
   }
+}
+
+/** Refuses a source that is not at this code's schema, with advice that works for its case. */
+async function refuseSourceNotCurrent(source: Database): Promise<void> {
+  const states = await new Migrator(source, migrationsDir(source.dialect)).status();
+  const changed = states.filter((s) => s.status === "changed").map((s) => `${s.id} changed after it was applied`);
+  const unknown = states.filter((s) => s.status === "unknown").map((s) => `${s.id} unknown to this code`);
+  if (changed.length + unknown.length > 0) {
+    throw new UsageError(
+      `the source database's migrations do not match this code's (${[...changed, ...unknown].join(", ")}): transfer it with the version of the code that migrated it`,
+    );
+  }
+  const pending = states.filter((s) => s.status === "pending").map((s) => s.id);
+  if (pending.length > 0) {
+    throw new UsageError(
+      `the source database is not current (${pending.join(", ")} pending): run groundwork migrate up on it first`,
+    );
+  }
+}
+
+/** Whether two URLs name the same database: the same SQLite file, PGlite folder or server URL. */
+function samePlace(a: DatabaseTarget, b: DatabaseTarget): boolean {
+  if (a.driver === "better-sqlite3" && b.driver === "better-sqlite3") return a.file === b.file;
+  if (a.driver === "pglite" && b.driver === "pglite") return a.dataDir === b.dataDir;
+  if (a.driver === "postgres-js" && b.driver === "postgres-js") return a.url === b.url;
+  return false;
+}
+
+function isEmptyFolder(folder: string): boolean {
+  try {
+    return readdirSync(folder).length === 0;
+  } catch {
+    return false;
+  }
+}
+
+function describeFailure(error: unknown): string {
+  if (error instanceof DatabaseUnavailableError) {
+    return (error.cause as Error | undefined)?.message ?? error.message;
+  }
+  return (error as Error).message ?? String(error);
 }
