@@ -152,8 +152,8 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
   if (!cursor || !last) throw new Error("seeding left no middle page");
   const after = last;
 
-  const ticketValues = () => ({
-    id: uuidv7(),
+  // What a caller gives the layer; the layer makes the id and timestamps, as the raw cases do in ticketValues.
+  const ticketInput = () => ({
     projectId: writeProject.id,
     number: ++number,
     title: "A new ticket",
@@ -162,6 +162,10 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
     priority: "normal" as const,
     tags: ["new"],
     metadata: { via: "bench" },
+  });
+  const ticketValues = () => ({
+    id: uuidv7(),
+    ...ticketInput(),
     version: 1,
     createdAt: new Date(),
     updatedAt: new Date(),
@@ -420,8 +424,7 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
       name: "insert",
       layer: () =>
         db.transaction(async (tx) => {
-          const { id: _id, createdAt: _c, updatedAt: _u, ...values } = ticketValues();
-          const ticket = await tx.repo(tickets).create(values);
+          const ticket = await tx.repo(tickets).create(ticketInput());
           recordChange(tx, ctx, {
             teamId: team.id,
             action: "ticket.created",
@@ -434,7 +437,7 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
     },
     {
       name: "insertMany",
-      layer: () => db.repo(tickets).createMany(manyValues().map(({ id: _i, createdAt: _c, updatedAt: _u, ...v }) => v)),
+      layer: () => db.repo(tickets).createMany(Array.from({ length: 100 }, ticketInput)),
       raw: rawCases[3].raw,
       drizzle: () => d.insert(T).values(manyValues()),
       kysely: () =>
