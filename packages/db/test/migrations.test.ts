@@ -59,6 +59,32 @@ describe.each(testDialects())("migrations on $name", (dialect) => {
   });
   afterAll(() => rmSync(source, { recursive: true, force: true }));
 
+  it("reverts a change that rebuilds a table, keeping every row, without --force", async () => {
+    const v1 = table("rebuilt", { id: col.id(), name: col.text().notNull(), gone: col.text() });
+    const v2 = table("rebuilt", { id: col.id(), name: col.text() });
+    const target = mkdtempSync(path.join(tmpdir(), "gw-migrations-rebuild-"));
+    const fresh = await dialect.create();
+    const rebuiltDb = await fresh.open({ tables: [v2] });
+    try {
+      await generateMigration({ dialect: dialect.dialect, tables: [v1], dir: target }, "first");
+      await generateMigration({ dialect: dialect.dialect, tables: [v2], dir: target }, "loosen");
+      const migrator = new Migrator(rebuiltDb, target);
+      await migrator.up();
+      await rebuiltDb.execute(
+        sql`insert into rebuilt (id, name) values ('01900000-0000-7000-8000-000000000001', 'kept')`,
+      );
+      // SQLite re-adds NOT NULL by copying the rows into a new table: no row or column is lost.
+      expect(await migrator.down()).toEqual(["0001_loosen"]);
+      expect(await rebuiltDb.execute(sql`select name from rebuilt`)).toEqual([{ name: "kept" }]);
+      // Reverting the first drops the table itself: that needs --force.
+      await expect(migrator.down()).rejects.toThrow(/would delete data \(rebuilt: 1 row\)/);
+    } finally {
+      await rebuiltDb.close();
+      await fresh.drop();
+      rmSync(target, { recursive: true, force: true });
+    }
+  });
+
   it("explains a change that could be a rename, which drizzle-kit would ask about on a terminal", async () => {
     const before = table("renamed", { id: col.id(), d: col.text() });
     const after = table("renamed", { id: col.id(), e: col.text() });

@@ -5,6 +5,11 @@ import { DataError } from "../errors/errors.js";
 import { type MigrationFile, readMigrations } from "./files.js";
 
 /** A migration problem a person has to resolve; the message says how. */
+/** `INSERT INTO __new_t("a", "b") SELECT "a", "b" FROM t`: drizzle-kit's copy of a table it rebuilds. */
+const REBUILD_COPY =
+  /^\s*INSERT INTO\s+[`"]?__new_(\w+)[`"]?\s*\(([^)]*)\)\s*SELECT\b[\s\S]*\bFROM\s+[`"]?(\w+)[`"]?\s*;?\s*$/i;
+const unquote = (name: string) => name.trim().replace(/^[`"]|[`"]$/g, "");
+
 export class MigrationError extends DataError {
   readonly code = "migration_error";
 }
@@ -131,11 +136,22 @@ export class Migrator {
   private async dataAtRisk(files: MigrationFile[]): Promise<string[]> {
     const tables = new Set<string>();
     for (const file of files) {
+      // SQLite changes a table by rebuilding it: a copy, its rows copied in, the old one dropped.
+      // Dropping the old one loses only the columns the copy leaves out.
+      const copied = new Map<string, string[]>();
       for (const statement of file.down) {
+        const rebuild = REBUILD_COPY.exec(statement);
+        if (rebuild?.[1] && rebuild[1] === rebuild[3]) {
+          copied.set(rebuild[1], (rebuild[2] ?? "").split(",").map(unquote));
+          continue;
+        }
         const match = /^\s*(?:DROP TABLE(?: IF EXISTS)?|ALTER TABLE)\s+[`"]?(\w+)[`"]?(.*)$/is.exec(statement);
         const [, table, rest = ""] = match ?? [];
         if (!table) continue;
-        if (/^\s*DROP TABLE/i.test(statement) || /\bDROP COLUMN\b/i.test(rest)) tables.add(table);
+        if (/^\s*DROP TABLE/i.test(statement)) {
+          const kept = copied.get(table);
+          if (!kept || !(await this.keepsEveryColumn(table, kept))) tables.add(table);
+        } else if (/\bDROP COLUMN\b/i.test(rest)) tables.add(table);
       }
     }
     const losses: string[] = [];
@@ -144,6 +160,13 @@ export class Migrator {
       if (rows > 0) losses.push(`${table}: ${rows} row${rows === 1 ? "" : "s"}`);
     }
     return losses;
+  }
+
+  /** Whether a SQLite rebuild copying `columns` of `table` keeps every column the table has now. */
+  private async keepsEveryColumn(table: string, columns: string[]): Promise<boolean> {
+    if (this.db.dialect !== "sqlite") return false;
+    const now = await this.db.execute<{ name: string }>(sql`select name from pragma_table_info(${table})`);
+    return now.length > 0 && now.every(({ name }) => columns.includes(name));
   }
 
   private async rowCount(table: string): Promise<number> {
