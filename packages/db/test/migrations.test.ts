@@ -238,7 +238,8 @@ describe.each(testDialects())("migrations on $name", (dialect) => {
       "CREATE TABLE half_done (id integer);\n--> statement-breakpoint\nCREATE TABLE half_done (id integer);\n",
     );
     const migrator = new Migrator(db, dir);
-    await expect(migrator.up()).rejects.toThrow(/0002_broken up failed/);
+    // The database's own words, not the query that failed: "table half_done already exists" on both.
+    await expect(migrator.up()).rejects.toThrow(/^0002_broken up failed: .*half_done.* already exists$/);
     expect((await describeSchema(db)).join("\n")).not.toMatch(/half_done/);
     expect((await migrator.status()).map((s) => s.status)).toEqual(["applied", "applied", "pending"]);
   });

@@ -8,6 +8,15 @@ import { type MigrationFile, readMigrations } from "./files.js";
 /** `INSERT INTO __new_t("a", "b") SELECT "a", "b" FROM t`: drizzle-kit's copy of a table it rebuilds. */
 const REBUILD_COPY =
   /^\s*INSERT INTO\s+[`"]?__new_(\w+)[`"]?\s*\(([^)]*)\)\s*SELECT\b[\s\S]*\bFROM\s+[`"]?(\w+)[`"]?\s*;?\s*$/i;
+/**
+ * What the database said, for an operator: the innermost cause's message. Drizzle wraps the
+ * driver's error in its own ("Failed query: <sql>"), which the layer wraps again.
+ */
+function databaseMessage(error: unknown): string {
+  let message = (error as Error)?.message ?? String(error);
+  for (let at = (error as { cause?: unknown })?.cause; at instanceof Error; at = at.cause) message = at.message;
+  return message;
+}
 const unquote = (name: string) => name.trim().replace(/^[`"]|[`"]$/g, "");
 
 export class MigrationError extends DataError {
@@ -240,8 +249,7 @@ export class Migrator {
       }
     } catch (error) {
       if (error instanceof MigrationError) throw error;
-      const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
-      throw new MigrationError(`${file.id} ${direction} failed: ${cause}`, { cause: error });
+      throw new MigrationError(`${file.id} ${direction} failed: ${databaseMessage(error)}`, { cause: error });
     }
   }
 }
