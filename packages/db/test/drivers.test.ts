@@ -15,7 +15,7 @@ import { fixtureMigrations } from "./fixtures/database.js";
 import { fixtureTables, items, owners } from "./fixtures/schema.js";
 
 describe("DATABASE_URL", () => {
-  it("picks the driver from the URL", () => {
+  it("picks the driver from the URL", async () => {
     expect(parseDatabaseUrl(":memory:")).toEqual({ driver: "better-sqlite3", dialect: "sqlite", file: ":memory:" });
     expect(parseDatabaseUrl("file:./data/groundwork.db")).toMatchObject({
       driver: "better-sqlite3",
@@ -33,6 +33,11 @@ describe("DATABASE_URL", () => {
     expect(parseDatabaseUrl("postgresql://db/app")).toMatchObject({ driver: "postgres-js" });
     expect(parseDatabaseUrl("pglite://memory")).toEqual({ driver: "pglite", dialect: "postgres", dataDir: undefined });
     expect(parseDatabaseUrl("pglite://./data/pg")).toMatchObject({ dataDir: `${process.cwd()}/data/pg` });
+    // ~ is the home folder, as a shell would take it outside a URL.
+    const home = (await import("node:os")).homedir();
+    expect(parseDatabaseUrl("file:~/gw.db")).toMatchObject({ file: `${home}/gw.db` });
+    expect(parseDatabaseUrl("~/gw.db")).toMatchObject({ file: `${home}/gw.db` });
+    expect(parseDatabaseUrl("pglite://~/pg")).toMatchObject({ dataDir: `${home}/pg` });
   });
 
   it("refuses unknown or malformed URLs with one clear line", () => {
@@ -43,6 +48,7 @@ describe("DATABASE_URL", () => {
       ["postgres://host:notaport/db", /not a valid PostgreSQL URL/],
       ["pglite://", /use pglite:\/\/memory or pglite:\/\/<directory>/],
       ["file:", /names no file/],
+      ["file:x.db?mode=ro", /SQLite URLs take no options \(\?mode=ro\)/],
     ] as const) {
       const error = (() => {
         try {

@@ -1,3 +1,4 @@
+import { homedir } from "node:os";
 import path from "node:path";
 import { ConfigurationError } from "../errors/errors.js";
 
@@ -8,6 +9,10 @@ export type DatabaseTarget =
   | { driver: "pglite"; dialect: "postgres"; dataDir: string | undefined };
 
 const FORMS = "a file path, file:<path>, :memory:, postgres://…, pglite://<dir> or pglite://memory";
+
+/** A path as a shell would take it: `~/` is the home folder (a URL is not expanded by the shell). */
+const resolvePath = (file: string) =>
+  path.resolve(file === "~" || file.startsWith("~/") ? homedir() + file.slice(1) : file);
 
 /**
  * `:memory:`, a plain path or `file:<path>` → SQLite; `postgres://` or `postgresql://` → a
@@ -22,15 +27,19 @@ export function parseDatabaseUrl(raw: string): DatabaseTarget {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
   // A Windows drive letter (C:\…) is a path, not a scheme.
   if (!scheme || /^[a-z]:[\\/]/i.test(url))
-    return { driver: "better-sqlite3", dialect: "sqlite", file: path.resolve(url) };
+    return { driver: "better-sqlite3", dialect: "sqlite", file: resolvePath(url) };
 
   switch (scheme) {
     case "file":
     case "sqlite": {
       const rest = url.slice(scheme.length + 1).replace(/^\/\/(?=\/)/, "");
-      const file = rest.split("?")[0] ?? "";
+      const [file = "", options] = rest.split("?");
       if (file === "" || file === "//") throw new ConfigurationError(`DATABASE_URL "${url}" names no file`);
-      return { driver: "better-sqlite3", dialect: "sqlite", file: path.resolve(decodeURIComponent(file)) };
+      // Options such as ?mode=ro would be silently ignored: the database would be opened read-write.
+      if (options !== undefined) {
+        throw new ConfigurationError(`DATABASE_URL "${url}": SQLite URLs take no options (?${options})`);
+      }
+      return { driver: "better-sqlite3", dialect: "sqlite", file: resolvePath(decodeURIComponent(file)) };
     }
     case "postgres":
     case "postgresql": {
@@ -55,7 +64,7 @@ export function parseDatabaseUrl(raw: string): DatabaseTarget {
       return {
         driver: "pglite",
         dialect: "postgres",
-        dataDir: rest === "memory" ? undefined : path.resolve(decodeURIComponent(rest)),
+        dataDir: rest === "memory" ? undefined : resolvePath(decodeURIComponent(rest)),
       };
     }
     default:
