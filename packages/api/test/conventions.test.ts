@@ -279,6 +279,15 @@ describe.each(testDialects())("HTTP conventions on $name", (dialect) => {
         "validation_failed",
       );
       expect(param.errors).toEqual([{ path: "path.id", message: expect.any(String) }]);
+
+      // The query is checked before the path; a name given twice is a list, which `limit` is not.
+      const query = await expectProblem(
+        await call("/api/v1/teams/not-a-uuid/members?limit=1&limit=2", { headers: authed() }),
+        400,
+        "validation_failed",
+      );
+      expect(query.detail).toBe("the request query is not valid");
+      expect(query.errors).toEqual([{ path: "query.limit", message: expect.any(String) }]);
     });
 
     it("validation_failed 400 for a body that is not JSON", async () => {
