@@ -72,14 +72,19 @@ export function createApp(deps: AppDependencies) {
         headers: { Connection: "close" },
       }),
   });
-  // A request without Content-Length or Transfer-Encoding has no body (RFC 9112 §6.3). Skipping the
-  // limit then matters: asking for the body makes the Node adapter build a whole Fetch Request.
-  app.use((c, next) =>
-    c.req.header("content-length") === undefined && c.req.header("transfer-encoding") === undefined
-      ? next()
-      : limitBody(c, next),
+  // Only POST, PUT and PATCH routes read a body: other requests skip both checks (each middleware a
+  // request passes through costs it). A request without Content-Length or Transfer-Encoding has no
+  // body (RFC 9112 §6.3); skipping the limit then matters, as asking for the body makes the Node
+  // adapter build a whole Fetch Request.
+  app.on(
+    ["POST", "PUT", "PATCH"],
+    "*",
+    (c, next) =>
+      c.req.header("content-length") === undefined && c.req.header("transfer-encoding") === undefined
+        ? next()
+        : limitBody(c, next),
+    requireJsonBody,
   );
-  app.use(requireJsonBody);
   app.use(jsonAnswers);
   app.use(`${API_BASE}/*`, resolvePrincipal(deps));
   // Chained, so the app's type carries every route for the typed client.
@@ -145,7 +150,8 @@ export type App = ReturnType<typeof createApp>;
  */
 function allowedMethods(routes: readonly { method: string; path: string }[]): (path: string) => string[] {
   const router = new TrieRouter<string>();
-  for (const { method, path } of routes) if (method !== "ALL") router.add("ALL", path, method);
+  // Middleware is registered for ALL methods or at a wildcard path; routes are neither.
+  for (const { method, path } of routes) if (method !== "ALL" && !path.endsWith("*")) router.add("ALL", path, method);
   return (path) => {
     const methods = new Set(router.match("ALL", path)[0].map(([method]) => method));
     if (methods.has("GET")) methods.add("HEAD");
