@@ -331,10 +331,14 @@ export class Repository<T extends AnyTable> {
   // ---------------------------------------------------------------- reads
 
   /** The row with this key; `NotFoundError` when there is none. */
-  async get(key: Key<T>, options: ReadOptions = {}): Promise<Row<T>> {
-    const row = await this.first(key, options);
-    if (!row) throw new NotFoundError(this.name, key);
-    return row;
+  get(key: Key<T>, options: ReadOptions = {}): Promise<Row<T>> {
+    return settle(
+      () => this.first(key, options),
+      (row) => {
+        if (!row) throw new NotFoundError(this.name, key);
+        return row;
+      },
+    );
   }
 
   /** The row with this key, or the first row matching `where`; `null` when there is none. */
@@ -1106,25 +1110,46 @@ export class Repository<T extends AnyTable> {
    * ticket.tasks; // typed task rows, in order
    * ```
    */
-  async getWith<I extends Record<string, Include>, E extends Extras = Record<never, SQL>>(
+  getWith<I extends Record<string, Include>, E extends Extras = Record<never, SQL>>(
     key: Key<T>,
     include: I,
     options: GetWithOptions<E> = {},
   ): Promise<WithIncluded<Row<T>, I> & ExtrasOf<E>> {
-    if (this.info.keyColumns.length !== 1) {
-      throw new Error(`getWith needs a single-column key; ${this.name} has a composite one`);
-    }
+    let children: WithPlan["children"] = [];
+    return settle(
+      () => {
+        if (this.info.keyColumns.length !== 1) {
+          throw new Error(`getWith needs a single-column key; ${this.name} has a composite one`);
+        }
+        const plan = this.withPlan(include, options.deleted ?? "exclude", options.extras);
+        children = plan.children;
+        return this.readWith(key, plan, options);
+      },
+      (row) => {
+        if (!row) throw new NotFoundError(this.name, key);
+        for (const { as, spec } of children) {
+          const repo = this.session.repo(spec.table);
+          const value = row[as];
+          const arrays = (typeof value === "string" ? JSON.parse(value) : (value ?? [])) as unknown[][];
+          row[as] = arrays.map((raw) => repo.decode(raw));
+        }
+        return row as WithIncluded<Row<T>, I> & ExtrasOf<E>;
+      },
+    );
+  }
+
+  /** The statement of `getWith`: the row with its children as JSON arrays and its extras, undecoded. */
+  private readWith(key: Key<T>, { shape, children, fields }: WithPlan, options: GetWithOptions<Extras>) {
     const deleted = options.deleted ?? "exclude";
     const values = this.keyValues(key);
     const extras = options.extras;
-    const { shape, children, fields } = this.withPlan(include, deleted, extras);
     if (extras) {
       for (const name in options.values) {
         if (name in values) throw new Error(`getWith: the placeholder name "${name}" is taken by the key`);
         values[name] = options.values[name];
       }
     }
-    const row = await this.execute<Values | undefined>(
+    return this.execute<Values | undefined>(
       shape,
       (db) => {
         const parentKey = this.columnOf(this.info.keyColumns[0] as string);
@@ -1142,14 +1167,6 @@ export class Repository<T extends AnyTable> {
       true,
       fields,
     );
-    if (!row) throw new NotFoundError(this.name, key);
-    for (const { as, spec } of children) {
-      const repo = this.session.repo(spec.table);
-      const value = row[as];
-      const arrays = (typeof value === "string" ? JSON.parse(value) : (value ?? [])) as unknown[][];
-      row[as] = arrays.map((raw) => repo.decode(raw));
-    }
-    return row as WithIncluded<Row<T>, I> & ExtrasOf<E>;
   }
 
   /**
@@ -1531,6 +1548,20 @@ class InsertValues {
 const named = (values: Values | InsertValues): Values => (values instanceof InsertValues ? values.named() : values);
 
 /** A statement's parameter values. */
+/**
+ * `then` applied to what `run` gives: at once when it is a value (SQLite answers synchronously),
+ * else when its promise settles. A read on SQLite so costs its caller one await, not one per layer.
+ * Whatever throws becomes the rejection, as in an async function.
+ */
+function settle<V, R>(run: () => V | Promise<V>, then: (value: V) => R): Promise<R> {
+  try {
+    const value = run();
+    return value instanceof Promise ? value.then(then) : Promise.resolve(then(value));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 function argsOf(statement: { params: unknown[]; positional?: boolean }, values: Values | InsertValues): unknown[] {
   return values instanceof InsertValues ? values.args(statement) : fillPlaceholders(statement.params, values);
 }
