@@ -1,7 +1,14 @@
 export { type Project, type ProjectAccess, type ProjectNeed, requireProjectAccess } from "./access/project-access.js";
 export { atLeast, requireTeamRole } from "./access/team-access.js";
 export { type Change, changedFields, recordChange } from "./audit.js";
-export { type AnonymousContext, actorOf, type Principal, type RequestInfo, type ServiceContext } from "./context.js";
+export {
+  type AnonymousContext,
+  actorOf,
+  isUserUnconfirmed,
+  type Principal,
+  type RequestInfo,
+  type ServiceContext,
+} from "./context.js";
 export * from "./errors.js";
 export { migrationsDir } from "./migrations.js";
 export * from "./schema/index.js";

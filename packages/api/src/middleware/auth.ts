@@ -1,5 +1,5 @@
 import type { Principal } from "@groundwork/domain";
-import { UnauthenticatedError, UserGoneError } from "@groundwork/domain";
+import { isUserUnconfirmed, UnauthenticatedError, UserGoneError } from "@groundwork/domain";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
@@ -37,8 +37,14 @@ export function resolvePrincipal(deps: AppDependencies) {
     const principal = await deps.auth.authenticate(deps.db, match[1], { deferUserCheck });
     c.set("principal", principal);
     await next();
-    // An answer that is already a server failure reveals nothing, and the check would fail alike.
-    if (deferUserCheck && c.res.status < 500 && !(await deps.auth.confirmUser(deps.db, principal))) {
+    // An answer that is already a server failure reveals nothing, and the check would fail alike. Most
+    // reads confirmed the user along with their access: no call, no await.
+    if (
+      deferUserCheck &&
+      isUserUnconfirmed(principal) &&
+      c.res.status < 500 &&
+      !(await deps.auth.confirmUser(deps.db, principal))
+    ) {
       const { code, init } = toProblem(new UserGoneError());
       // Emptied first: set over an answer, Hono would carry that answer's headers (its ETag) over.
       c.res = undefined as unknown as Response;

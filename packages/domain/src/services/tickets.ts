@@ -168,16 +168,17 @@ function assertVersion(ticket: TicketRow, expected: number | undefined): void {
 }
 
 /** The project, if the caller may do `need` with it; a malformed id is one that does not exist. */
-async function projectAccess(db: Session, ctx: ServiceContext, projectId: string, need: ProjectNeed) {
+function projectAccess(db: Session, ctx: ServiceContext, projectId: string, need: ProjectNeed) {
   assertId("projects", projectId);
   return requireProjectAccess(db, ctx.principal, projectId, need);
 }
 
 /**
- * The ticket (with `include`d children) and the caller's access to its project, in one statement. A
- * ticket the caller cannot see answers NotFoundError for the ticket, exactly as one that does not exist.
+ * The ticket (with `include`d children) as `row` and the caller's access to its project, in one
+ * statement. A ticket the caller cannot see answers NotFoundError for the ticket, exactly as one that
+ * does not exist. Not async: the read behind every ticket request needs no promise of its own.
  */
-async function ticketAccess<I extends Record<string, Include> = Record<never, Include>>(
+function ticketAccess<I extends Record<string, Include> = Record<never, Include>>(
   db: Session,
   ctx: ServiceContext,
   ticketId: string,
@@ -185,8 +186,7 @@ async function ticketAccess<I extends Record<string, Include> = Record<never, In
   include = NO_INCLUDES as I,
 ) {
   assertId("tickets", ticketId);
-  const { row: ticket, access } = await requireAccessVia(db, ctx.principal, tickets, ticketId, need, include);
-  return { ticket, access };
+  return requireAccessVia(db, ctx.principal, tickets, ticketId, need, include);
 }
 
 /** A ticket's tasks, in order, as `getWith` loads them with the ticket. */
@@ -198,7 +198,7 @@ async function taskAccess(db: Session, ctx: ServiceContext, taskId: string, need
   const task = await db.repo(tasks).find(taskId);
   if (!task) throw new NotFoundError("tasks", taskId);
   try {
-    const { ticket, access } = await ticketAccess(db, ctx, task.ticketId, need);
+    const { row: ticket, access } = await ticketAccess(db, ctx, task.ticketId, need);
     return { task, ticket, access };
   } catch (error) {
     if (error instanceof NotFoundError) throw new NotFoundError("tasks", taskId);
@@ -415,9 +415,9 @@ export async function getTicket(
   ticketId: string,
   options: { include?: readonly "tasks"[] } = {},
 ): Promise<TicketWithTasks> {
-  if (!options.include?.includes("tasks")) return ticketOf((await ticketAccess(ctx.db, ctx, ticketId, "read")).ticket);
+  if (!options.include?.includes("tasks")) return ticketOf((await ticketAccess(ctx.db, ctx, ticketId, "read")).row);
   // The ticket, its tasks and the caller's access in one statement.
-  const { tasks: taskRows, ...ticket } = (await ticketAccess(ctx.db, ctx, ticketId, "read", ticketTasks)).ticket;
+  const { tasks: taskRows, ...ticket } = (await ticketAccess(ctx.db, ctx, ticketId, "read", ticketTasks)).row;
   return { ...ticketOf(ticket), tasks: taskRows };
 }
 
