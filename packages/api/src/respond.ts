@@ -3,12 +3,16 @@ import type { Context } from "hono";
 import type { AppEnv } from "./env.js";
 import { type ProblemCode, type ProblemInit, problem } from "./problem.js";
 
-/** Answers built here, which carry the request id already (the request log adds it to the others). */
-const carryingRequestId = new WeakSet<Response>();
+/**
+ * Marks answers built here, which carry the request id already (the request log adds it to the
+ * others). A property rather than a WeakSet: a weak entry for every answer is work for the garbage
+ * collector.
+ */
+const CARRIES_REQUEST_ID = Symbol("carries request id");
 
 /** Whether `res` was built with the request id among its headers. */
 export function carriesRequestId(res: Response): boolean {
-  return carryingRequestId.has(res);
+  return (res as { [CARRIES_REQUEST_ID]?: boolean })[CARRIES_REQUEST_ID] === true;
 }
 
 /**
@@ -20,7 +24,7 @@ function answer(c: Context<AppEnv>, text: string, status: number, headers: Recor
   const requestId = c.get("requestId");
   if (requestId) headers["x-request-id"] = requestId;
   const response = new Response(text, { status, headers });
-  if (requestId) carryingRequestId.add(response);
+  if (requestId) (response as { [CARRIES_REQUEST_ID]?: boolean })[CARRIES_REQUEST_ID] = true;
   return response;
 }
 
