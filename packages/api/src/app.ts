@@ -5,7 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import { TrieRouter } from "hono/router/trie-router";
 import type { AppDependencies } from "./env.js";
 import { resolvePrincipal } from "./middleware/auth.js";
-import { jsonAnswers } from "./middleware/json-answers.js";
+import { answerJson } from "./middleware/json-answers.js";
 import { requireJsonBody } from "./middleware/media-type.js";
 import { requestLog } from "./middleware/request-log.js";
 import { type ProblemCode, toProblem } from "./problem.js";
@@ -61,7 +61,13 @@ export function createApp(deps: AppDependencies) {
     .route("/", searchRoutes(deps));
 
   const app = router();
-  app.use(requestLog(deps.logger));
+  const logRequest = requestLog(deps.logger);
+  // Every request's first step: its JSON answers, then its id and log line. One middleware, not two:
+  // each one a request passes through costs it.
+  app.use((c, next) => {
+    answerJson(c);
+    return logRequest(c, next);
+  });
   const limitBody = bodyLimit({
     maxSize: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
     // The rest of the body is never read, so the connection cannot serve another request: say so,
@@ -85,7 +91,6 @@ export function createApp(deps: AppDependencies) {
         : limitBody(c, next),
     requireJsonBody,
   );
-  app.use(jsonAnswers);
   app.use(`${API_BASE}/*`, resolvePrincipal(deps));
   // Chained, so the app's type carries every route for the typed client.
   const routes = app.route("/", systemRoutes(deps)).route(API_BASE, api);

@@ -4,7 +4,7 @@ import { Hono } from "hono";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import type { AppEnv } from "../src/env.js";
-import { jsonAnswers } from "../src/middleware/json-answers.js";
+import { answerJson } from "../src/middleware/json-answers.js";
 import { requestLog } from "../src/middleware/request-log.js";
 import { withIsoDates } from "../src/respond.js";
 
@@ -42,8 +42,11 @@ describe("answers with their dates written first", () => {
 
   it("answers c.json with the status given, or the one c.status set, each header once", async () => {
     const app = new Hono<AppEnv>();
-    app.use(requestLog(pino({ level: "silent" })));
-    app.use(jsonAnswers);
+    const logRequest = requestLog(pino({ level: "silent" }));
+    app.use((c, next) => {
+      answerJson(c);
+      return logRequest(c, next);
+    });
     const at = new Date("2030-01-02T03:04:05.006Z");
     app.get("/given", (c) => c.json({ at }, 201, { ETag: '"4"', "Content-Type": "application/vnd.x+json" }));
     app.get("/set", (c) => {

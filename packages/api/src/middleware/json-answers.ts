@@ -1,5 +1,4 @@
 import type { Context } from "hono";
-import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.js";
 import { jsonResponse, withIsoDates } from "../respond.js";
 
@@ -20,7 +19,7 @@ function json(this: Context<AppEnv>, object: unknown, status?: unknown, headers?
   return answer(JSON.stringify(withIsoDates(object, 0)), status, { "Content-Type": "application/json", ...headers });
 }
 
-export const jsonAnswers = createMiddleware<AppEnv>((c, next) => {
+/** Makes the request's `c.json` answer as `json` above; called before anything can answer. */
+export function answerJson(c: Context<AppEnv>): void {
   (c as { json: unknown }).json = json;
-  return next();
-});
+}
