@@ -54,4 +54,29 @@ describe("dateFromTimestampText", () => {
       { numRuns: 20_000 },
     );
   });
+
+  it("reads microseconds and offsets other than UTC, whichever way the text is read", () => {
+    expect(dateFromTimestampText("2026-12-01 05:19:13.403999+00").toISOString()).toBe("2026-12-01T05:19:13.403Z");
+    expect(dateFromTimestampText("2026-12-01 05:19:13.4+00").toISOString()).toBe("2026-12-01T05:19:13.400Z");
+    expect(dateFromTimestampText("2026-12-01 05:19:13.04+00").toISOString()).toBe("2026-12-01T05:19:13.040Z");
+    expect(dateFromTimestampText("2026-12-01 05:19:13.000001+00").toISOString()).toBe("2026-12-01T05:19:13.000Z");
+    expect(dateFromTimestampText("2026-12-01 05:19:13+01").toISOString()).toBe("2026-12-01T04:19:13.000Z");
+    expect(dateFromTimestampText("2026-12-01 05:19:13+05:30").toISOString()).toBe("2026-11-30T23:49:13.000Z");
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -30_610_224_000_000, max: 253_402_300_799_999 }),
+        fc.integer({ min: 0, max: 999 }),
+        (ms, micros) => {
+          const text = postgresText(ms).replace(/(:\d\d)(?:\.(\d+))?\+00$/, (_, seconds: string, fraction = "") => {
+            return `${seconds}.${fraction.padEnd(3, "0")}${String(micros).padStart(3, "0")}+00`.replace(
+              /\.?0+\+00$/,
+              "+00",
+            );
+          });
+          expect(dateFromTimestampText(text).getTime(), text).toBe(ms);
+        },
+      ),
+      { numRuns: 20_000 },
+    );
+  });
 });
