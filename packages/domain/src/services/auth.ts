@@ -197,6 +197,19 @@ export class Auth {
     return principal;
   }
 
+  /**
+   * What `authenticate` with `deferUserCheck` answers for an access token verified before, without
+   * a promise: the token a client sends with nearly every read. Undefined when `authenticate` must
+   * decide (a token not seen yet, expired, or an API token).
+   */
+  knownPrincipal(bearer: string): Principal | undefined {
+    const userId = bearer.startsWith(API_TOKEN_PREFIX) ? undefined : this.knownSubject(bearer);
+    if (userId === undefined) return undefined;
+    const principal: Principal = { kind: "user", userId };
+    leaveUserUnconfirmed(principal);
+    return principal;
+  }
+
   /** Whether the principal's user still exists, checked unless the request has seen it already. */
   async confirmUser(db: Session, principal: Principal): Promise<boolean> {
     if (principal.kind !== "user" || !isUserUnconfirmed(principal)) return true;
