@@ -1,6 +1,6 @@
 import { ValidationError } from "@groundwork/db";
 import { OpenAPIHono, type RouteConfig, type z } from "@hono/zod-openapi";
-import type { Context, MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler, Next } from "hono";
 import type { AppEnv } from "./env.js";
 import { HttpProblem } from "./problem.js";
 
@@ -12,9 +12,11 @@ const partName = (target: string) => PART_NAMES[target] ?? target;
  * A router whose request validation failures become `validation_failed` problems, with one entry
  * per invalid field (`body.email`, `query.limit`, `path.teamId`).
  *
- * A route's path and query are validated by one synchronous middleware: zod-openapi would give each
- * part an async middleware of its own (with an async parse and an awaited hook), which cost a
- * `GET /tickets/{id}` more than its database read. Bodies are left to zod-openapi's validator.
+ * A route's path and query are validated in one synchronous step: zod-openapi would give each part
+ * an async middleware of its own (with an async parse and an awaited hook), which cost a
+ * `GET /tickets/{id}` more than its database read. Routes without a body take the step as their
+ * handler is called, with no middleware of its own (each a request passes through costs it); bodies
+ * are left to zod-openapi's validator, after the step.
  */
 export function router() {
   const app = new OpenAPIHono<AppEnv>({
@@ -29,11 +31,24 @@ export function router() {
     if (!request || (!request.params && !request.query) || hook) return register(route, handler, hook);
     if (!hide) app.openAPIRegistry.registerPath({ ...rest, request });
     const { params, query, ...others } = request;
+    const validate = pathAndQueryValidation(params, query);
+    if (!others.body) {
+      // Nothing is validated after the path and query: they are checked as the handler is called.
+      const validatedHandler = ((c: Context<AppEnv>, next: Next) => {
+        validate(c);
+        return (handler as (c: Context<AppEnv>, next: Next) => unknown)(c, next);
+      }) as unknown as typeof handler;
+      return register(
+        { ...rest, request: others, hide: true, ...(middleware ? { middleware } : {}) },
+        validatedHandler,
+      );
+    }
     const before = middleware === undefined ? [] : Array.isArray(middleware) ? middleware : [middleware];
-    return register(
-      { ...rest, request: others, hide: true, middleware: [...before, validatePathAndQuery(params, query)] },
-      handler,
-    );
+    const validation: MiddlewareHandler<AppEnv> = (c, next) => {
+      validate(c);
+      return next();
+    };
+    return register({ ...rest, request: others, hide: true, middleware: [...before, validation] }, handler);
   }) as typeof app.openapi;
   return app;
 }
@@ -60,11 +75,10 @@ function validated(target: string, result: Parsed): unknown {
 }
 
 /** Validates the query, then the path (zod-openapi's order), as Hono's validator reads them. */
-function validatePathAndQuery(params: z.ZodType | undefined, query: z.ZodType | undefined): MiddlewareHandler<AppEnv> {
-  return (c, next) => {
+function pathAndQueryValidation(params: z.ZodType | undefined, query: z.ZodType | undefined) {
+  return (c: Context<AppEnv>): void => {
     if (query) c.req.addValidatedData("query", validated("query", query.safeParse(queryOf(c))) as object);
     if (params) c.req.addValidatedData("param", validated("param", params.safeParse(c.req.param())) as object);
-    return next();
   };
 }
 
