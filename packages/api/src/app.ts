@@ -78,19 +78,17 @@ export function createApp(deps: AppDependencies) {
         headers: { Connection: "close" },
       }),
   });
-  // Only POST, PUT and PATCH routes read a body: other requests skip both checks (each middleware a
-  // request passes through costs it). A request without Content-Length or Transfer-Encoding has no
-  // body (RFC 9112 §6.3); skipping the limit then matters, as asking for the body makes the Node
-  // adapter build a whole Fetch Request.
-  app.on(
-    ["POST", "PUT", "PATCH"],
-    "*",
-    (c, next) =>
-      c.req.header("content-length") === undefined && c.req.header("transfer-encoding") === undefined
-        ? next()
-        : limitBody(c, next),
-    requireJsonBody,
+  // A body over the limit is refused whatever the method, before anything reads it. A request without
+  // Content-Length or Transfer-Encoding has no body (RFC 9112 §6.3); skipping the limit then matters,
+  // as asking for the body makes the Node adapter build a whole Fetch Request.
+  app.use((c, next) =>
+    c.req.header("content-length") === undefined && c.req.header("transfer-encoding") === undefined
+      ? next()
+      : limitBody(c, next),
   );
+  // Only POST, PUT and PATCH routes read a body: other requests skip the media-type check (each
+  // middleware a request passes through costs it).
+  app.on(["POST", "PUT", "PATCH"], "*", requireJsonBody);
   app.use(`${API_BASE}/*`, resolvePrincipal(deps));
   // Chained, so the app's type carries every route for the typed client.
   const routes = app.route("/", systemRoutes(deps)).route(API_BASE, api);
