@@ -453,6 +453,8 @@ describe.each(testDialects())("HTTP conventions on $name", (dialect) => {
         ["GET", "/health", {}, 200],
         ["GET", "/api/v1/me", { headers: { Authorization: `Bearer ${userToken}` } }, 200],
         ["GET", "/api/v1/me", {}, 401],
+        // Refused by the token check itself, before any route runs: still one line.
+        ["GET", "/api/v1/me", { headers: { Authorization: "Bearer not-a-token" } }, 401],
         ["POST", "/api/v1/auth/login", jsonPost('{"email":1}'), 400],
         ["POST", "/api/v1/auth/login", jsonPost(JSON.stringify({ password: "x".repeat(4000) })), 413],
         ["POST", "/api/v1/auth/login", { method: "POST", headers: { "Content-Type": "text/plain" }, body: "x" }, 415],
