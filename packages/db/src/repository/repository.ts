@@ -223,8 +223,6 @@ interface TableInfo {
   jsonKeys: Set<string>;
   /** Properties of the text, varchar and enum columns. */
   textKeys: Set<string>;
-  /** SQL names of the uuid columns, whose filter values must be UUIDs. */
-  uuidKeys: Set<string>;
   /** `getWith` plans, by include object, extras object and `deleted`. */
   withPlans: WeakMap<object, WeakMap<Extras, Partial<Record<Deleted, WithPlan>>>>;
   /** Insert plans, by the columns a row binds, joined with commas. */
@@ -232,7 +230,10 @@ interface TableInfo {
 }
 const tableInfo = new WeakMap<Table, TableInfo>();
 
-/** Columns of kind uuid, in either dialect: their values are bound in lower case, as PostgreSQL stores them. */
+/**
+ * Columns of kind uuid, in either dialect: their values must be UUIDs (as keys and in filters) and are
+ * bound in lower case, as PostgreSQL stores them.
+ */
 const uuidColumns = new WeakSet<Column>();
 
 /** An application-side default of a column ($defaultFn, else $onUpdateFn), if it has one. */
@@ -294,11 +295,6 @@ function describe(definition: AnyTable, table: Table): TableInfo {
     keyColumns: [...definition.info.primaryKey],
     jsonKeys: keysOfKind(definition, ["json"]),
     textKeys: keysOfKind(definition, ["text", "varchar", "enum"]),
-    uuidKeys: new Set(
-      Object.values(definition.info.columns)
-        .filter((c) => c.kind === "uuid")
-        .map((c) => c.sqlName),
-    ),
     withPlans: new WeakMap(),
   };
 }
@@ -861,7 +857,7 @@ export class Repository<T extends AnyTable> {
     let n = 0;
     return (column: Column, value: unknown, path: (string | number)[]) => {
       // PostgreSQL rejects a malformed uuid while SQLite would just find nothing: refuse it on both.
-      if (this.info.uuidKeys.has(column.name)) {
+      if (uuidColumns.has(column)) {
         if (typeof value !== "string" || !UUID.test(value))
           throw new ValidationError([{ path, message: "must be a UUID" }]);
       } else if (column.dataType === "date" && !(value instanceof Date && !Number.isNaN(value.getTime()))) {
@@ -1259,7 +1255,7 @@ export class Repository<T extends AnyTable> {
       if (value === null || value === undefined || (typeof value === "object" && !(value instanceof Date))) {
         throw new ValidationError([{ path: [name], message: "a key value is required" }]);
       }
-      if (this.info.uuidKeys.has(column.name) && (typeof value !== "string" || !UUID.test(value))) {
+      if (uuidColumns.has(column) && (typeof value !== "string" || !UUID.test(value))) {
         throw new ValidationError([{ path: [name], message: "must be a UUID" }]);
       }
       values[keyPlaceholder(i)] = encode(column, value);
