@@ -35,7 +35,7 @@ export type {
   WithIncluded,
 } from "./repository/repository.js";
 export { Repository } from "./repository/repository.js";
-export { escapeLike } from "./repository/where.js";
+export { escapeLike, timestampValue } from "./repository/where.js";
 export {
   type AnyColumn,
   Column,

@@ -14,6 +14,7 @@ import {
   type SQL,
   sql,
 } from "drizzle-orm";
+import type { Dialect } from "../database/session.js";
 import { ValidationError } from "../errors/errors.js";
 
 /** Conditions on one column; several in one object all have to hold. */
@@ -197,6 +198,14 @@ function compileOperator(key: string, column: Column, op: string, operand: unkno
 
 /** Text to match literally inside a `like` pattern: `%`, `_` and `\` escaped. */
 export const escapeLike = (text: string): string => text.replace(/[\\%_]/g, "\\$&");
+
+/**
+ * A Date as a value of raw SQL, comparable with a timestamp column as the dialect stores it: epoch
+ * milliseconds on SQLite, `timestamptz` on PostgreSQL.
+ */
+export function timestampValue(dialect: Dialect, time: Date): SQL {
+  return dialect === "sqlite" ? sql`${time.getTime()}` : sql`${time.toISOString()}::timestamptz`;
+}
 
 export const allOf = (parts: SQL[]): SQL | undefined => (parts.length === 0 ? undefined : and(...parts));
 

@@ -1,4 +1,4 @@
-import { type Page, type Session, ValidationError } from "@groundwork/db";
+import { type Page, type Session, timestampValue, ValidationError } from "@groundwork/db";
 import { type SQL, sql } from "drizzle-orm";
 import { z } from "zod";
 import { requireProjectAccess } from "../access/project-access.js";
@@ -163,11 +163,6 @@ function groupKey(db: Session, groupBy: CostGrouping): SQL {
   }
 }
 
-/** A timestamp as a bound parameter comparable with `occurred_at` in the dialect. */
-function timeParam(db: Session, time: Date): SQL {
-  return db.dialect === "sqlite" ? sql`${time.getTime()}` : sql`${time.toISOString()}::timestamptz`;
-}
-
 /** Sums of costs matching `scope`, grouped by `groupBy` and currency (amounts of different currencies never add up). */
 async function summarize(
   db: Session,
@@ -178,8 +173,8 @@ async function summarize(
 ): Promise<CostSummary> {
   const key = groupKey(db, groupBy);
   const conditions = [scope];
-  if (from) conditions.push(sql`occurred_at >= ${timeParam(db, from)}`);
-  if (to) conditions.push(sql`occurred_at < ${timeParam(db, to)}`);
+  if (from) conditions.push(sql`occurred_at >= ${timestampValue(db.dialect, from)}`);
+  if (to) conditions.push(sql`occurred_at < ${timestampValue(db.dialect, to)}`);
   // PostgreSQL's uuid has no text ordering that SQLite shares: compare keys as text on both.
   const keyText = db.dialect === "sqlite" ? key : sql`(${key})::text`;
   const rows = await db.execute<Record<string, unknown>>(sql`

@@ -1,5 +1,5 @@
-import { NotFoundError, type Page, type Session, ValidationError } from "@groundwork/db";
-import { type SQL, sql } from "drizzle-orm";
+import { NotFoundError, type Page, type Session, timestampValue, ValidationError } from "@groundwork/db";
+import { sql } from "drizzle-orm";
 import { z } from "zod";
 import {
   type ProjectAccess,
@@ -161,11 +161,6 @@ async function heldItem(tx: Session, ctx: ServiceContext, itemId: string) {
   return { item, queue, access };
 }
 
-/** A timestamp as a bound parameter of raw SQL in the dialect (SQLite keeps epoch milliseconds). */
-function timeParam(db: Session, time: Date): SQL {
-  return db.dialect === "sqlite" ? sql`${time.getTime()}` : sql`${time.toISOString()}::timestamptz`;
-}
-
 /**
  * Keeps an agent's `status` and `lastSeenAt` in step with its queue work, in one statement: a claim
  * makes an idle agent busy; a release makes a busy agent idle once it holds no in-progress item.
@@ -180,7 +175,7 @@ async function trackAgent(
 ): Promise<void> {
   if (agentId === null) return;
   const seen = ctx.principal.kind === "agent" && ctx.principal.agentId === agentId;
-  const now = timeParam(tx, new Date());
+  const now = timestampValue(tx.dialect, new Date());
   const move =
     change === "busy"
       ? { when: sql`agents.status = 'idle'`, to: sql`'busy'` }
