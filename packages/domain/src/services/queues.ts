@@ -202,11 +202,7 @@ async function trackAgent(
  * Releases agents that may no longer hold any item, one statement each, in id order: transactions
  * that lock several agent rows lock them in the same order, never into a deadlock.
  */
-export async function releaseAgents(
-  tx: Session,
-  ctx: ServiceContext,
-  agentIds: Iterable<string | null>,
-): Promise<void> {
+async function releaseAgents(tx: Session, ctx: ServiceContext, agentIds: Iterable<string | null>): Promise<void> {
   const ids = [...new Set([...agentIds].filter((id): id is string => id !== null))].sort();
   for (const id of ids) await trackAgent(tx, ctx, id, "release");
 }
@@ -709,6 +705,48 @@ export async function cancelItem(ctx: ServiceContext, itemId: string): Promise<Q
     if (item.status === "in_progress") await trackAgent(tx, ctx, item.agentId, "release");
     return after;
   });
+}
+
+/**
+ * Cancels the live queue items (queued or in progress) of a ticket, or of its tasks, because
+ * `reason`: an agent holding one is told so when it completes, fails or heartbeats (409), and no
+ * claim hands it out again. Each cancellation is audited.
+ */
+export async function cancelLiveItems(
+  tx: Session,
+  ctx: ServiceContext,
+  teamId: string,
+  subject: { ticketId: string } | { taskId: { in: string[] } },
+  reason: string,
+): Promise<void> {
+  if ("taskId" in subject && subject.taskId.in.length === 0) return;
+  const holders: (string | null)[] = [];
+  // Each page is cancelled before the next is read, so the next page is what is still live.
+  for (;;) {
+    const live = await tx.repo(queueItems).list({
+      where: { ...subject, status: { in: [...liveQueueItemStatuses] } },
+      sort: "createdAt",
+      limit: 200,
+      forUpdate: true,
+    });
+    if (live.data.length === 0) break;
+    for (const item of live.data) {
+      if (item.status === "in_progress") holders.push(item.agentId);
+      const after = await tx
+        .repo(queueItems)
+        .update(item.id, { status: "cancelled", leaseExpiresAt: null, error: reason });
+      recordChange(tx, ctx, {
+        teamId,
+        action: "queue_item.cancelled",
+        entity: "queue_item",
+        entityId: item.id,
+        before: itemFieldsOf(item),
+        after: itemFieldsOf(after),
+      });
+    }
+  }
+  // Their agents hold one item fewer: idle again when it was their last.
+  await releaseAgents(tx, ctx, holders);
 }
 
 /**

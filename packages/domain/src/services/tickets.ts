@@ -15,7 +15,6 @@ import { assertId } from "../ids.js";
 import {
   agents,
   jsonObjectSchema,
-  liveQueueItemStatuses,
   projects,
   queueItems,
   type TaskStatus,
@@ -30,7 +29,7 @@ import {
   tickets,
 } from "../schema/index.js";
 import { parseInput } from "./input.js";
-import { releaseAgents } from "./queues.js";
+import { cancelLiveItems } from "./queues.js";
 import type { PageQuery } from "./teams.js";
 
 // ---------------------------------------------------------------- inputs
@@ -288,48 +287,6 @@ function assertNoCycle(taskId: string, dependencies: readonly string[], ticketTa
       }
     }
   }
-}
-
-/**
- * Cancels the live queue items (queued or in progress) of a ticket, or of its tasks, because
- * `reason`: an agent holding one is told so when it completes, fails or heartbeats (409), and no
- * claim hands it out again. Each cancellation is audited.
- */
-async function cancelLiveItems(
-  tx: Session,
-  ctx: ServiceContext,
-  teamId: string,
-  subject: { ticketId: string } | { taskId: { in: string[] } },
-  reason: string,
-): Promise<void> {
-  if ("taskId" in subject && subject.taskId.in.length === 0) return;
-  const holders: (string | null)[] = [];
-  // Each page is cancelled before the next is read, so the next page is what is still live.
-  for (;;) {
-    const live = await tx.repo(queueItems).list({
-      where: { ...subject, status: { in: [...liveQueueItemStatuses] } },
-      sort: "createdAt",
-      limit: 200,
-      forUpdate: true,
-    });
-    if (live.data.length === 0) break;
-    for (const item of live.data) {
-      if (item.status === "in_progress") holders.push(item.agentId);
-      const after = await tx
-        .repo(queueItems)
-        .update(item.id, { status: "cancelled", leaseExpiresAt: null, error: reason });
-      recordChange(tx, ctx, {
-        teamId,
-        action: "queue_item.cancelled",
-        entity: "queue_item",
-        entityId: item.id,
-        before: { status: item.status, agentId: item.agentId, error: item.error },
-        after: { status: after.status, agentId: after.agentId, error: after.error },
-      });
-    }
-  }
-  // Their agents hold one item fewer: idle again when it was their last.
-  await releaseAgents(tx, ctx, holders);
 }
 
 /** done and status tell the same thing: the one given decides the other. */
