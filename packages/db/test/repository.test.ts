@@ -147,6 +147,18 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     expect(await problem({ ownerId: { startsWith: "0" } })).toEqual(["where.ownerId.startsWith"]);
   });
 
+  it("inserts thousands of rows that leave most columns to their defaults", async () => {
+    // On SQLite the defaults of the columns left out are bound too: a statement may not take as many
+    // rows as the values given alone would allow.
+    const owner = await newOwner("Bulk");
+    const rows = await itemRepo.createMany(
+      Array.from({ length: 8_000 }, (_, i) => ({ ownerId: owner.id, title: `B${i}` })),
+    );
+    expect(rows).toHaveLength(8_000);
+    expect(rows[7_999]).toMatchObject({ title: "B7999", status: "draft", rank: 0, flag: false, labels: [] });
+    expect(await itemRepo.count({ ownerId: owner.id })).toBe(8_000);
+  });
+
   it("pages through every row exactly once by cursor, whatever the sort, nulls included", async () => {
     const owner = await newOwner("Pager");
     const rows = await itemRepo.createMany(

@@ -678,7 +678,9 @@ export class Repository<T extends AnyTable> {
       plan = {
         keys,
         columns: keys.map((key) => this.columnOf(key)),
-        rowsPerStatement: Math.max(1, Math.floor(MAX_BOUND_VALUES / keys.length)),
+        // Drizzle binds on SQLite the constant default of every column a row leaves out, not only the
+        // values given: a row may take as many parameters as the table has columns.
+        rowsPerStatement: Math.max(1, Math.floor(MAX_BOUND_VALUES / this.info.decoders.length)),
         stored: this.storedFrom(keys),
       };
       remember(this.info.insertPlans, signature, plan);
