@@ -482,6 +482,16 @@ describe.each(testDialects())("tickets and tasks over HTTP on $name", (dialect) 
     await queueing(bot).claim(queue.id);
     await queueing(member).cancel(second.id);
     expect(await m.deleteTask(other.id)).toBeUndefined();
+
+    // However many times the task was worked on before, the item in progress now is found.
+    const worn = await m.addTask(ticket.id, { content: "Done many times" });
+    const done = { queueId: queue.id, taskId: worn.id, status: "completed" as const, attempts: 1 };
+    await api.db.repo(queueItems).createMany(Array.from({ length: 10_050 }, () => done));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const current = await queueing(member).enqueue(queue.id, { taskId: worn.id });
+    await queueing(bot).claim(queue.id);
+    const busy = await expectProblem(m.deleteTask(worn.id), 409, "conflict");
+    expect(busy.problem.detail).toContain(current.id);
   });
 
   it("refuses dependency cycles, repeated dependencies and a task depending on itself, on create and change", async () => {

@@ -2,6 +2,7 @@ import {
   type Include,
   NotFoundError,
   type Page,
+  type RowOf,
   type Session,
   ValidationError,
   VersionConflictError,
@@ -590,11 +591,16 @@ export async function updateTask(ctx: ServiceContext, taskId: string, input: unk
 export async function deleteTask(ctx: ServiceContext, taskId: string): Promise<void> {
   await ctx.db.transaction(async (tx) => {
     const { task, ticket, access } = await taskAccess(tx, ctx, taskId, "write");
-    const items = (
-      await tx
+    // Every item of the task, locked page by page: a task may have been enqueued any number of times.
+    const items: RowOf<typeof queueItems>[] = [];
+    for (let cursor: string | undefined; ; ) {
+      const page = await tx
         .repo(queueItems)
-        .list({ where: { taskId }, sort: "createdAt", limit: MAX_TASKS_PER_TICKET, forUpdate: true })
-    ).data;
+        .list({ where: { taskId }, sort: "createdAt", limit: 1_000, cursor, forUpdate: true });
+      items.push(...page.data);
+      if (page.nextCursor === null) break;
+      cursor = page.nextCursor;
+    }
     const held = items.find((item) => item.status === "in_progress");
     if (held) {
       throw new ConflictError(
