@@ -57,11 +57,9 @@ export function refuseInMemory(url: string, what: string): void {
   if (isInMemory(parseDatabaseUrl(url))) throw new UsageError(`${url} is in memory: ${what}`);
 }
 
+/** An embedded database with no file or folder to live in. */
 export function isInMemory(target: DatabaseTarget): boolean {
-  return (
-    (target.driver === "better-sqlite3" && target.file === ":memory:") ||
-    (target.driver === "pglite" && target.dataDir === undefined)
-  );
+  return target.driver !== "postgres-js" && placeOf(target) === undefined;
 }
 
 /** The SQLite file or PGlite folder a database lives in; undefined for a server or memory. */
