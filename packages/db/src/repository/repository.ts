@@ -19,7 +19,7 @@ import { type PgColumn, type PgDatabase, getTableConfig as pgTableConfig } from 
 import { getTableConfig as sqliteTableConfig } from "drizzle-orm/sqlite-core";
 import type { Session } from "../database/session.js";
 import { NotFoundError, ValidationError, VersionConflictError } from "../errors/errors.js";
-import type { ColumnKind } from "../schema/columns.js";
+import type { ColumnKind, ColumnMeta } from "../schema/columns.js";
 import type { AnyTable, InsertOf, RowOf } from "../schema/table.js";
 import { validationSchemas } from "../schema/validation.js";
 import { searchExpression, searchInfoOf, searchParts, searchTerms } from "../search/text-search.js";
@@ -227,7 +227,27 @@ interface TableInfo {
   withPlans: WeakMap<object, WeakMap<Extras, Partial<Record<Deleted, WithPlan>>>>;
   /** Insert plans, by the columns a row binds, joined with commas. */
   insertPlans: Map<string, InsertPlan>;
+  /** Sort plans, by the `sort` option's keys joined with NULs ("" for none). */
+  sortPlans: Map<string, SortPlan>;
 }
+
+/** One key of a list's order. */
+interface OrderKey {
+  key: string;
+  descending: boolean;
+  nullable: boolean;
+}
+
+/** A list's order: its keys, the table's key last, and their signature as cursors carry it. */
+interface SortPlan {
+  sort: readonly OrderKey[];
+  signature: string;
+}
+
+/** The bound LIMIT of a PostgreSQL select. */
+const limitPlaceholder: Deferred = () => placeholder("limit");
+
+const NO_SORT: SortPlan = { sort: [], signature: "" };
 const tableInfo = new WeakMap<Table, TableInfo>();
 
 /**
@@ -292,6 +312,7 @@ function describe(definition: AnyTable, table: Table): TableInfo {
     rowOf: rowMaker(decoders),
     defaults: decoders.map(([, column]) => defaultOf(column)),
     insertPlans: new Map(),
+    sortPlans: new Map(),
     keyColumns: [...definition.info.primaryKey],
     jsonKeys: keysOfKind(definition, ["json"]),
     textKeys: keysOfKind(definition, ["text", "varchar", "enum"]),
@@ -418,7 +439,7 @@ export class Repository<T extends AnyTable> {
         return query
           .where(allOf([parts.match, ...filter.map((part) => part())]))
           .orderBy(desc(parts.rank), ...this.info.keyColumns.map((key) => asc(this.columnOf(key))))
-          .limit(limitSql as unknown as number);
+          .limit(limitSql() as unknown as number);
       },
       bound,
       "all",
@@ -840,35 +861,8 @@ export class Repository<T extends AnyTable> {
   }
 
   private whereContext(bound: Values): WhereContext {
-    let n = 0;
-    return {
-      columns: this.info.columns,
-      bind: this.binder(bound),
-      bindRaw: (value) => {
-        const name = `j${n++}`;
-        bound[name] = value;
-        return name;
-      },
-      dialect: this.session.dialect,
-      jsonKeys: this.info.jsonKeys,
-      textKeys: this.info.textKeys,
-    };
-  }
-
-  private binder(bound: Values) {
-    let n = 0;
-    return (column: Column, value: unknown, path: (string | number)[]) => {
-      // PostgreSQL rejects a malformed uuid while SQLite would just find nothing: refuse it on both.
-      if (uuidColumns.has(column)) {
-        if (typeof value !== "string" || !UUID.test(value))
-          throw new ValidationError([{ path, message: "must be a UUID" }]);
-      } else if (column.dataType === "date" && !(value instanceof Date && !Number.isNaN(value.getTime()))) {
-        throw new ValidationError([{ path, message: "must be a valid Date" }]);
-      }
-      const name = `w${n++}`;
-      bound[name] = encode(column, value);
-      return name;
-    };
+    const { columns, jsonKeys, textKeys } = this.info;
+    return new WhereBinder(bound, columns, this.session.dialect, jsonKeys, textKeys);
   }
 
   /** The conditions of a read: `where`, and which soft-deleted rows it sees. Values are bound now, SQL made on demand. */
@@ -899,8 +893,7 @@ export class Repository<T extends AnyTable> {
     const shape: string[] = ["select", options.deleted ?? "", String(options.forUpdate ?? false)];
     const conditions = this.filter(options.where, options.deleted, bound, shape);
 
-    const sort = paginate ? this.sortSpec(options.sort) : [];
-    const signature = sort.map((s) => (s.descending ? `-${s.key}` : s.key)).join(",");
+    const { sort, signature } = paginate ? this.sortPlan(options.sort) : NO_SORT;
     shape.push(`sort:${signature}`);
     if (paginate && options.cursor) {
       if (options.offset !== undefined) {
@@ -923,7 +916,7 @@ export class Repository<T extends AnyTable> {
           .from(this.table)
           .where(buildAll(conditions))
           .orderBy(...sort.map((s) => this.orderBy(s)))
-          .limit(limitSql as unknown as number)
+          .limit(limitSql() as unknown as number)
           .$dynamic();
         if (options.offset !== undefined) query = query.offset(sql.placeholder("offset") as unknown as number);
         if (options.forUpdate && this.session.dialect === "postgres") query = query.for("update");
@@ -944,7 +937,19 @@ export class Repository<T extends AnyTable> {
     return { rows, hasMore, cursorOf };
   }
 
-  private sortSpec(sort: ListOptions<T>["sort"]) {
+  /** The order of a `sort` option, worked out once per table and option (sorts are few; see `remember`). */
+  private sortPlan(sort: ListOptions<T>["sort"]): SortPlan {
+    const name = sort === undefined ? "" : typeof sort === "string" ? sort : sort.join("\u0000");
+    let plan = this.info.sortPlans.get(name);
+    if (!plan) {
+      const spec = this.sortSpec(sort);
+      plan = { sort: spec, signature: spec.map((s) => (s.descending ? `-${s.key}` : s.key)).join(",") };
+      remember(this.info.sortPlans, name, plan);
+    }
+    return plan;
+  }
+
+  private sortSpec(sort: ListOptions<T>["sort"]): OrderKey[] {
     const keys = sort === undefined ? [] : typeof sort === "string" ? [sort] : [...sort];
     const spec = keys.map((raw) => {
       const descending = raw.startsWith("-");
@@ -966,7 +971,7 @@ export class Repository<T extends AnyTable> {
 
   // Nulls sort after every value in both directions' "largest" sense: ASC NULLS LAST, DESC NULLS FIRST
   // (PostgreSQL's default, made explicit so SQLite agrees).
-  private orderBy(s: { key: string; descending: boolean; nullable: boolean }): SQL {
+  private orderBy(s: OrderKey): SQL {
     const column = this.sortTarget(s.key);
     if (!s.nullable) return s.descending ? desc(column) : asc(column);
     return s.descending ? sql`${column} desc nulls first` : sql`${column} asc nulls last`;
@@ -985,40 +990,13 @@ export class Repository<T extends AnyTable> {
 
   /** A cursor is opaque but not trusted: each value must fit its column, or the cursor is invalid. */
   private assertCursorValue(key: string, value: unknown): void {
-    const column = this.definition.info.columns[key];
-    const fits = (() => {
-      if (value === null) return !column?.notNull;
-      switch (column?.kind) {
-        case "uuid":
-          return typeof value === "string" && UUID.test(value);
-        case "text":
-        case "varchar":
-          return typeof value === "string";
-        case "enum":
-          return typeof value === "string" && (column.enumValues ?? []).includes(value);
-        case "integer":
-        case "bigint":
-          return Number.isSafeInteger(value);
-        case "real":
-          return typeof value === "number" && Number.isFinite(value);
-        case "boolean":
-          return typeof value === "boolean";
-        case "timestamp":
-          return value instanceof Date && !Number.isNaN(value.getTime());
-        default:
-          return false;
-      }
-    })();
-    if (!fits) throw new ValidationError([{ path: ["cursor"], message: "invalid or expired cursor" }]);
+    if (!fitsColumn(this.definition.info.columns[key], value)) {
+      throw new ValidationError([{ path: ["cursor"], message: "invalid or expired cursor" }]);
+    }
   }
 
   /** Rows strictly after `values` in the sort order: (a > x) or (a = x and b > y) or … */
-  private keyset(
-    sort: { key: string; descending: boolean; nullable: boolean }[],
-    values: unknown[],
-    bound: Values,
-    shape: string[],
-  ): Deferred {
+  private keyset(sort: readonly OrderKey[], values: unknown[], bound: Values, shape: string[]): Deferred {
     // The values are bound now; the SQL is made only if the statement is built.
     const names = sort.map((s, i) => {
       const value = values[i] ?? null;
@@ -1326,13 +1304,13 @@ export class Repository<T extends AnyTable> {
    * the statement anew on every run (a `get` took 4× as long), and the few limits in use make few
    * statements. PostgreSQL binds it.
    */
-  private limitOf(limit: number, bound: Values, shape: string[]): SQL {
+  private limitOf(limit: number, bound: Values, shape: string[]): Deferred {
     if (this.session.dialect === "sqlite") {
       shape.push(`limit:${limit}`);
-      return sql.raw(String(Math.trunc(limit)));
+      return () => sql.raw(String(Math.trunc(limit)));
     }
     bound.limit = limit;
-    return placeholder("limit");
+    return limitPlaceholder;
   }
 
   /**
@@ -1557,6 +1535,64 @@ function settle<V, R>(run: () => V | Promise<V>, then: (value: V) => R): Promise
     return value instanceof Promise ? value.then(then) : Promise.resolve(then(value));
   } catch (error) {
     return Promise.reject(error);
+  }
+}
+
+/** Binds the values of a `Where` in `bound`, each under a name of its own (`w0`, `w1`, …; `j0`, … as given). */
+class WhereBinder implements WhereContext {
+  private columnValues = 0;
+  private rawValues = 0;
+
+  constructor(
+    private readonly bound: Values,
+    readonly columns: Record<string, Column>,
+    readonly dialect: "sqlite" | "postgres",
+    readonly jsonKeys: ReadonlySet<string>,
+    readonly textKeys: ReadonlySet<string>,
+  ) {}
+
+  bind(column: Column, value: unknown, path: (string | number)[]): string {
+    // PostgreSQL rejects a malformed uuid while SQLite would just find nothing: refuse it on both.
+    if (uuidColumns.has(column)) {
+      if (typeof value !== "string" || !UUID.test(value))
+        throw new ValidationError([{ path, message: "must be a UUID" }]);
+    } else if (column.dataType === "date" && !(value instanceof Date && !Number.isNaN(value.getTime()))) {
+      throw new ValidationError([{ path, message: "must be a valid Date" }]);
+    }
+    const name = `w${this.columnValues++}`;
+    this.bound[name] = encode(column, value);
+    return name;
+  }
+
+  bindRaw(value: unknown): string {
+    const name = `j${this.rawValues++}`;
+    this.bound[name] = value;
+    return name;
+  }
+}
+
+/** Whether a cursor's value can be a value of this column. */
+function fitsColumn(column: ColumnMeta | undefined, value: unknown): boolean {
+  if (value === null) return !column?.notNull;
+  switch (column?.kind) {
+    case "uuid":
+      return typeof value === "string" && UUID.test(value);
+    case "text":
+    case "varchar":
+      return typeof value === "string";
+    case "enum":
+      return typeof value === "string" && (column.enumValues ?? []).includes(value);
+    case "integer":
+    case "bigint":
+      return Number.isSafeInteger(value);
+    case "real":
+      return typeof value === "number" && Number.isFinite(value);
+    case "boolean":
+      return typeof value === "boolean";
+    case "timestamp":
+      return value instanceof Date && !Number.isNaN(value.getTime());
+    default:
+      return false;
   }
 }
 

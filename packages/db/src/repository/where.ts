@@ -93,9 +93,9 @@ export interface WhereContext {
    * Registers a value, encoded as the column stores it, and returns its placeholder's name; a value
    * the column cannot hold is a ValidationError at `path`.
    */
-  bind: (column: Column, value: unknown, path: (string | number)[]) => string;
+  bind(column: Column, value: unknown, path: (string | number)[]): string;
   /** Registers a value as it is (for values that are not whole column values) and returns its placeholder's name. */
-  bindRaw: (value: unknown) => string;
+  bindRaw(value: unknown): string;
   dialect: "sqlite" | "postgres";
   /** Properties of JSON columns, the only ones `contains` applies to. */
   jsonKeys: ReadonlySet<string>;
@@ -108,8 +108,8 @@ export function compileWhere(
   context: WhereContext,
   shape: string[],
 ): Deferred[] {
-  const { columns, bind } = context;
   if (!where) return [];
+  const columns = context.columns;
   const parts: Deferred[] = [];
   for (const [key, value] of Object.entries(where)) {
     if (value === undefined) continue;
@@ -122,7 +122,7 @@ export function compileWhere(
     }
     // An object is conditions, except on a JSON column, where it may be a value to compare with.
     if (!isCondition(value) && !(isPlainObject(value) && !context.jsonKeys.has(key))) {
-      const name = bind(column, value, ["where", key]);
+      const name = context.bind(column, value, ["where", key]);
       parts.push(() => eq(column, placeholder(name)));
       shape.push(`${key}:eq`);
       continue;
@@ -147,7 +147,6 @@ export function compileWhere(
 }
 
 function compileOperator(key: string, column: Column, op: string, operand: unknown, context: WhereContext): Deferred {
-  const { bind, bindRaw } = context;
   const invalid = (message: string) => new ValidationError([{ path: ["where", key, op], message }]);
   switch (op) {
     case "contains": {
@@ -155,10 +154,10 @@ function compileOperator(key: string, column: Column, op: string, operand: unkno
       if (operand === null || typeof operand === "object") throw invalid("expected a string, number or boolean");
       // SQLite walks the array; PostgreSQL asks jsonb containment, which a GIN index can serve.
       if (context.dialect === "sqlite") {
-        const name = bindRaw(operand);
+        const name = context.bindRaw(operand);
         return () => sql`exists (select 1 from json_each(${column}) where json_each.value = ${placeholder(name)})`;
       }
-      const name = bindRaw(JSON.stringify([operand]));
+      const name = context.bindRaw(JSON.stringify([operand]));
       return () => sql`${column} @> ${placeholder(name)}::jsonb`;
     }
     case "isNull":
@@ -168,27 +167,27 @@ function compileOperator(key: string, column: Column, op: string, operand: unkno
     case "notIn": {
       if (!Array.isArray(operand)) throw invalid("expected a list");
       if (operand.length === 0) return op === "in" ? () => sql`1 = 0` : () => sql`1 = 1`;
-      const names = operand.map((v, i) => bind(column, v, ["where", key, op, i]));
+      const names = operand.map((v, i) => context.bind(column, v, ["where", key, op, i]));
       const compare = op === "in" ? inArray : notInArray;
       return () => compare(column, names.map(placeholder));
     }
     case "like": {
       if (typeof operand !== "string") throw invalid("expected a string pattern");
       if (!context.textKeys.has(key)) throw invalid("like applies to text columns only");
-      const name = bind(column, operand, ["where", key, op]);
+      const name = context.bind(column, operand, ["where", key, op]);
       return () => sql`lower(${column}) like lower(${placeholder(name)}) escape '\\'`;
     }
     case "startsWith": {
       if (typeof operand !== "string") throw invalid("expected a string");
       if (!context.textKeys.has(key)) throw invalid("startsWith applies to text columns only");
       // Both dialects count characters in substr, as Array.from does.
-      const length = bindRaw(Array.from(operand).length);
-      const name = bind(column, operand, ["where", key, op]);
+      const length = context.bindRaw(Array.from(operand).length);
+      const name = context.bind(column, operand, ["where", key, op]);
       return () => sql`substr(${column}, 1, ${placeholder(length)}) = ${placeholder(name)}`;
     }
     default: {
       if (operand === null) throw invalid("null is only allowed as { isNull: true }");
-      const name = bind(column, operand, ["where", key, op]);
+      const name = context.bind(column, operand, ["where", key, op]);
       if (op === "ne") return () => not(eq(column, placeholder(name)));
       const compare = { eq, lt, lte, gt, gte }[op as "eq"];
       return () => compare(column, placeholder(name));
