@@ -120,6 +120,26 @@ describe.each(testDialects())("migrations on $name", (dialect) => {
     expect(pending.join("\n")).toMatch(/ADD (COLUMN )?[`"]color[`"]/i);
   });
 
+  it("tell their status without writing to the database", async () => {
+    const tableNames = async () => {
+      const rows = await db.execute<{ name: string }>(
+        db.dialect === "sqlite"
+          ? sql`select name from sqlite_master where type = 'table'`
+          : sql`select table_name as name from information_schema.tables where table_schema = current_schema()`,
+      );
+      return rows.map((r) => r.name);
+    };
+    const migrator = new Migrator(db, dir);
+    expect((await migrator.status()).map((s) => s.status)).toEqual(["pending", "pending"]);
+    expect(await migrator.isCurrent()).toBe(false);
+    expect(await migrator.down()).toEqual([]);
+    // Asking made nothing: not even the table that records applied migrations.
+    expect(await tableNames()).toEqual([]);
+    expect(await migrator.up({ to: "0000_initial" })).toEqual(["0000_initial"]);
+    expect(await tableNames()).toContain("__groundwork_migrations");
+    expect((await migrator.status()).map((s) => s.status)).toEqual(["applied", "pending"]);
+  });
+
   it("go up, all the way down, and up again to the identical schema", async () => {
     const migrator = new Migrator(db, dir);
     expect(await migrator.status()).toEqual([

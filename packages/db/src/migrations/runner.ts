@@ -4,7 +4,6 @@ import type { Session } from "../database/session.js";
 import { DataError } from "../errors/errors.js";
 import { type MigrationFile, readMigrations } from "./files.js";
 
-/** A migration problem a person has to resolve; the message says how. */
 /** `INSERT INTO __new_t("a", "b") SELECT "a", "b" FROM t`: drizzle-kit's copy of a table it rebuilds. */
 const REBUILD_COPY =
   /^\s*INSERT INTO\s+[`"]?__new_(\w+)[`"]?\s*\(([^)]*)\)\s*SELECT\b[\s\S]*\bFROM\s+[`"]?(\w+)[`"]?\s*;?\s*$/i;
@@ -19,6 +18,7 @@ function databaseMessage(error: unknown): string {
 }
 const unquote = (name: string) => name.trim().replace(/^[`"]|[`"]$/g, "");
 
+/** A migration problem a person has to resolve; the message says how. */
 export class MigrationError extends DataError {
   readonly code = "migration_error";
 }
@@ -201,12 +201,25 @@ export class Migrator {
     });
   }
 
+  /**
+   * The migrations recorded as applied. Only read: a database never migrated has none, and asking
+   * (`migrate status`, the readiness probe) leaves it as it was, with no table made and no lock taken.
+   */
   private async applied(): Promise<Map<string, { checksum: string; appliedAt: number | string }>> {
-    await this.ensureTable(this.db);
+    if (!(await this.tableExists())) return new Map();
     const rows = await this.db.execute<{ id: string; checksum: string; applied_at: number | string }>(
       sql`select id, checksum, applied_at from ${sql.identifier(TABLE)} order by id`,
     );
     return new Map(rows.map((r) => [r.id, { checksum: r.checksum, appliedAt: r.applied_at }]));
+  }
+
+  /** Whether the table of applied migrations exists (where an unqualified name finds it). */
+  private async tableExists(): Promise<boolean> {
+    const found =
+      this.db.dialect === "sqlite"
+        ? await this.db.execute(sql`select 1 from sqlite_master where type = 'table' and name = ${TABLE}`)
+        : await this.db.execute(sql`select 1 where to_regclass(${TABLE}) is not null`);
+    return found.length > 0;
   }
 
   /** Runs one migration in one transaction; false when another process did it first. */
