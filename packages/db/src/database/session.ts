@@ -424,15 +424,24 @@ export class Session {
     }
   }
 
-  private async runAsync<R>(work: () => Promise<R>): Promise<R> {
-    // Looked up only while a transaction is in progress; see `refuseWaitingOnItself`.
-    if (this.shared.transactions && !this.inTransaction) this.refuseWaitingOnItself(scopes.getStore());
+  /** Chained rather than async: inside a transaction every promise costs its async-context hook. */
+  private runAsync<R>(work: () => Promise<R>): Promise<R> {
+    let running: Promise<R>;
+    try {
+      // Looked up only while a transaction is in progress; see `refuseWaitingOnItself`.
+      if (this.shared.transactions && !this.inTransaction) this.refuseWaitingOnItself(scopes.getStore());
+    } catch (error) {
+      return Promise.reject(error);
+    }
     try {
       this.assertOpen();
-      return await work();
+      running = work();
     } catch (error) {
-      throw this.mapError(error);
+      return Promise.reject(this.mapError(error));
     }
+    return running.catch((error: unknown) => {
+      throw this.mapError(error);
+    });
   }
 
   /** @internal */

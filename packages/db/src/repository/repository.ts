@@ -160,7 +160,7 @@ interface PostgresClient {
     text: string,
     params: unknown[],
     options: { prepare: boolean },
-  ): PromiseLike<unknown> & { values(): Promise<unknown[][]> };
+  ): Promise<unknown> & { values(): Promise<unknown[][]> };
 }
 /** The part of a PGlite client (the database or a transaction) the repository calls. */
 interface PgliteClient {
@@ -1057,19 +1057,19 @@ export class Repository<T extends AnyTable> {
         }
         return prepared[mode](named(values)) as R;
       },
-      async () => {
+      // Chained rather than awaited: inside a transaction every promise costs its async-context hook.
+      () => {
         if (wholeRows) {
           const extras = wholeRows === true ? [] : wholeRows;
-          const rows = await this.postgresRows(key, build, values, mode, extras, cache);
-          if (rows !== NOT_TAKEN) return rows as R;
+          const rows = this.postgresRows(key, build, values, mode, extras, cache);
+          if (rows !== NOT_TAKEN) return rows as Promise<R>;
         }
         if (!prepared) {
           // biome-ignore lint/suspicious/noExplicitAny: see above.
           prepared = build(session.drizzle as any).prepare(key);
           if (cacheable) remember(statements, key, prepared);
         }
-        const rows = (await prepared.execute(named(values))) as R[];
-        return (mode === "get" ? rows[0] : rows) as R;
+        return prepared.execute(named(values)).then((rows: R[]) => (mode === "get" ? rows[0] : rows) as R);
       },
     ) as Promise<R>;
   }
@@ -1322,7 +1322,7 @@ export class Repository<T extends AnyTable> {
    * the database is opened with those parsers instead (see openDatabase), and these queries pass none.
    * Reads meant for replicas go the Drizzle way, which routes them.
    */
-  private async postgresRows(
+  private postgresRows(
     key: string,
     // biome-ignore lint/suspicious/noExplicitAny: see execute.
     build: (db: PgDatabase<any, any>) => unknown,
@@ -1331,7 +1331,7 @@ export class Repository<T extends AnyTable> {
     extras: readonly string[],
     /** False for one-off statements (large bulk inserts): neither kept here nor prepared on the server. */
     cache: boolean,
-  ): Promise<Row<T> | Row<T>[] | undefined | typeof NOT_TAKEN> {
+  ): Promise<Row<T> | Row<T>[] | undefined> | typeof NOT_TAKEN {
     const session = this.session;
     // biome-ignore lint/suspicious/noExplicitAny: the Drizzle database or transaction, for its client.
     const drizzle = session.drizzle as any;
@@ -1345,23 +1345,18 @@ export class Repository<T extends AnyTable> {
     }
     const client = drizzle.session?.client as PostgresClient | PgliteClient | undefined;
     if (!client || (statement.select && drizzle.$replicas && !session.inTransaction)) return NOT_TAKEN;
-    let raw: unknown[][];
-    if (session.shared.driver === "pglite") {
-      const result = await (client as PgliteClient).query(statement.text, argsOf(statement, values), {
-        rowMode: "array",
-      });
+    const rowsOf = (raw: unknown[][]) => {
       if (mode === "run") return undefined;
-      raw = result.rows;
-    } else {
-      const query = (client as PostgresClient).unsafe(statement.text, argsOf(statement, values), { prepare: cache });
-      if (mode === "run") {
-        await query;
-        return undefined;
-      }
-      raw = await query.values();
+      const rows = raw.map((r) => this.decode(r, extras));
+      return mode === "get" ? rows[0] : rows;
+    };
+    if (session.shared.driver === "pglite") {
+      return (client as PgliteClient)
+        .query(statement.text, argsOf(statement, values), { rowMode: "array" })
+        .then((result) => rowsOf(result.rows));
     }
-    const rows = raw.map((r) => this.decode(r, extras));
-    return mode === "get" ? rows[0] : rows;
+    const query = (client as PostgresClient).unsafe(statement.text, argsOf(statement, values), { prepare: cache });
+    return mode === "run" ? query.then(() => undefined) : query.values().then(rowsOf);
   }
 
   /**
