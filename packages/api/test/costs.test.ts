@@ -315,6 +315,26 @@ describe.each(testDialects())("costs over HTTP on $name", (dialect) => {
     await expectProblem(as.list(project.id, { sort: "provider" }), 400, "validation_failed");
   });
 
+  it("sums entries of the largest size past 64 bits without failing, as close as a number holds", async () => {
+    const { team, project } = await fresh();
+    const largest = { provider: "p", model: "m", inputTokens: 2 ** 53 - 1, outputTokens: 1, amountMicros: 2 ** 53 - 1 };
+    const as = costsApi(member.client);
+    await as.record(project.id, Array.from({ length: 1000 }, () => largest));
+    await as.record(project.id, Array.from({ length: 25 }, () => largest));
+    // 1,025 × (2^53 − 1) is past 2^63, where SQLite's integer sum() fails.
+    const exact = Number(1025n * BigInt(2 ** 53 - 1));
+    for (const summary of [
+      await as.summary(project.id, { groupBy: "model" }),
+      await as.teamSummary(team.id, { groupBy: "project" }),
+    ]) {
+      const [row] = summary.data;
+      expect(summary.data).toHaveLength(1);
+      expect(Math.abs((row?.amountMicros ?? 0) - exact) / exact).toBeLessThan(1e-12);
+      expect(Math.abs((row?.inputTokens ?? 0) - exact) / exact).toBeLessThan(1e-12);
+      expect(row).toMatchObject({ outputTokens: 1025, count: 1025 });
+    }
+  });
+
   it("sums a team's costs across its projects, and leaves other teams' out", async () => {
     const { team, project, agentIds } = await fresh();
     const second = await api.db.repo(projects).create({ teamId: team.id, name: "Second" });

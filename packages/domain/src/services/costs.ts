@@ -177,10 +177,14 @@ async function summarize(
   if (to) conditions.push(sql`occurred_at < ${timestampValue(db.dialect, to)}`);
   // PostgreSQL's uuid has no text ordering that SQLite shares: compare keys as text on both.
   const keyText = db.dialect === "sqlite" ? key : sql`(${key})::text`;
+  // Each entry may be up to 2^53 - 1, so a sum may pass SQLite's 64-bit integers, where sum() fails
+  // with an overflow: total() adds as a double there, as PostgreSQL's numeric sum ends up in a
+  // JavaScript number. Sums are exact up to 2^53 on both.
+  const sum = (column: string) => (db.dialect === "sqlite" ? sql.raw(`total(${column})`) : sql.raw(`sum(${column})`));
   const rows = await db.execute<Record<string, unknown>>(sql`
     select ${keyText} as "key", currency as "currency",
-      sum(amount_micros) as "amountMicros", sum(input_tokens) as "inputTokens",
-      sum(output_tokens) as "outputTokens", count(*) as "count"
+      ${sum("amount_micros")} as "amountMicros", ${sum("input_tokens")} as "inputTokens",
+      ${sum("output_tokens")} as "outputTokens", count(*) as "count"
     from costs
     where ${sql.join(conditions, sql` and `)}
     group by ${key}, currency
