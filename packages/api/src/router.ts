@@ -1,4 +1,4 @@
-import { ValidationError } from "@groundwork/db";
+import { storableIssues, ValidationError } from "@groundwork/db";
 import { OpenAPIHono, type RouteConfig, type z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler, Next } from "hono";
 import type { AppEnv } from "./env.js";
@@ -115,39 +115,7 @@ export function locatedInRequest(c: Context<AppEnv>, error: ValidationError): Va
   return new ValidationError(issues, error.table);
 }
 
-// U+0000 and lone surrogates: PostgreSQL refuses the one where SQLite stores it, and both silently
-// turn the other into U+FFFD, so the same input would be taken or changed per dialect.
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
-const storable = (text: string) => !text.includes("\u0000") && !LONE_SURROGATE.test(text);
-// RFC 3339 timestamps have four-digit years; PostgreSQL refuses what JavaScript writes beyond them.
-const MIN_TIME = Date.parse("0001-01-01T00:00:00.000Z");
-const MAX_TIME = Date.parse("9999-12-31T23:59:59.999Z");
-
-/**
- * Values that passed their schema but no database may store as given, with their paths. Iterative:
- * the body is already bounded in depth, but a validator is no place to overflow the stack.
- */
+/** Values that passed their schema but no database may store as given (see `storableIssues`), with their paths. */
 function unstorable(data: unknown, target: string): { path: string; message: string }[] {
-  const issues: { path: string; message: string }[] = [];
-  const stack: [unknown, string][] = [[data, target]];
-  while (stack.length > 0 && issues.length < 20) {
-    const [value, path] = stack.pop() as [unknown, string];
-    if (typeof value === "string") {
-      if (!storable(value)) issues.push({ path, message: "text may not contain U+0000 or lone surrogates" });
-    } else if (value instanceof Date) {
-      const time = value.getTime();
-      if (time < MIN_TIME || time > MAX_TIME)
-        issues.push({ path, message: "dates must be within the years 1 to 9999" });
-    } else if (Array.isArray(value)) {
-      value.forEach((item, i) => {
-        stack.push([item, `${path}.${i}`]);
-      });
-    } else if (value !== null && typeof value === "object") {
-      for (const [key, item] of Object.entries(value)) {
-        if (!storable(key)) issues.push({ path, message: "keys may not contain U+0000 or lone surrogates" });
-        stack.push([item, `${path}.${key}`]);
-      }
-    }
-  }
-  return issues;
+  return storableIssues(data, [target]).map(({ path, message }) => ({ path: path.join("."), message }));
 }

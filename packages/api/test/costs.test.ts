@@ -319,8 +319,14 @@ describe.each(testDialects())("costs over HTTP on $name", (dialect) => {
     const { team, project } = await fresh();
     const largest = { provider: "p", model: "m", inputTokens: 2 ** 53 - 1, outputTokens: 1, amountMicros: 2 ** 53 - 1 };
     const as = costsApi(member.client);
-    await as.record(project.id, Array.from({ length: 1000 }, () => largest));
-    await as.record(project.id, Array.from({ length: 25 }, () => largest));
+    await as.record(
+      project.id,
+      Array.from({ length: 1000 }, () => largest),
+    );
+    await as.record(
+      project.id,
+      Array.from({ length: 25 }, () => largest),
+    );
     // 1,025 × (2^53 − 1) is past 2^63, where SQLite's integer sum() fails.
     const exact = Number(1025n * BigInt(2 ** 53 - 1));
     for (const summary of [

@@ -964,6 +964,15 @@ describe.each(testDialects())("malformed input on $name", (dialect) => {
       expect(ok.status, await ok.text()).toBe(200);
     });
 
+    it("refuses numbers too large for JSON, however deep, where they would be stored as null", async () => {
+      const before = await snapshot(api.db);
+      await refused(await post("/api/v1/me/preferences/big", '{"value":{"n":1e400}}', "PUT"), "body.value.n");
+      await refused(await post("/api/v1/me/preferences/big", '{"value":[1,[-1e999]]}', "PUT"), "body.value.1.0");
+      expect(changedTables(before, await snapshot(api.db))).toEqual([]);
+      const ok = await post("/api/v1/me/preferences/big", '{"value":{"n":1e300}}', "PUT");
+      expect(ok.status, await ok.text()).toBe(200);
+    });
+
     it("refuses timestamps outside the years 1 to 9999", async () => {
       const before = await snapshot(api.db);
       for (const expiresAt of ["+010000-01-01T00:00:00.000Z", "+275760-09-13T00:00:00.000Z", 8.64e15]) {

@@ -45,6 +45,7 @@ export {
   type ReferentialAction,
 } from "./schema/columns.js";
 export { snakeCase } from "./schema/naming.js";
+export { type StorableIssue, storableIssues } from "./schema/storable.js";
 export {
   type AnyTable,
   check,

@@ -80,6 +80,28 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     expect(await ownerRepo.get(owner.id)).toEqual(owner);
   });
 
+  it("refuses values the two dialects would store differently, at their column, writing nothing", async () => {
+    const owner = await newOwner("Storable");
+    const refused = async (values: Record<string, unknown>, path: (string | number)[], message: RegExp) => {
+      const error = await itemRepo.create({ ownerId: owner.id, title: "t", ...values } as never).catch((e) => e);
+      expect(error, JSON.stringify(path)).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).issues).toEqual([{ path, message: expect.stringMatching(message) }]);
+    };
+    await refused({ body: "nul\u0000here" }, ["body"], /U\+0000/);
+    await refused({ title: "half \ud800 pair" }, ["title"], /lone surrogates/);
+    await refused({ data: { tags: ["ok", "x\u0000y"] } }, ["data", "tags", 1], /U\+0000/);
+    await refused({ labels: [{ "k\u0000": 1 }] as never }, ["labels", 0], /keys may not/);
+    // JSON has no Infinity: JSON.stringify would have written null.
+    await refused({ data: { tags: [], nested: { n: Number.POSITIVE_INFINITY } } }, ["data", "nested", "n"], /finite/);
+    await refused({ dueAt: new Date("+010000-01-01T00:00:00Z") }, ["dueAt"], /years 1 to 9999/);
+    await refused({ dueAt: new Date("-000001-01-01T00:00:00Z") }, ["dueAt"], /years 1 to 9999/);
+    expect(await itemRepo.count({ ownerId: owner.id })).toBe(0);
+    const kept = await itemRepo.create({ ownerId: owner.id, title: "t", dueAt: new Date("9999-12-31T23:59:59.999Z") });
+    const error = await itemRepo.update(kept.id, { body: "\u0000" }).catch((e) => e);
+    expect((error as ValidationError).issues[0]?.path).toEqual(["body"]);
+    expect(await itemRepo.get(kept.id)).toEqual(kept);
+  });
+
   it("filters with every operator", async () => {
     const owner = await newOwner("Filter");
     await itemRepo.createMany(
