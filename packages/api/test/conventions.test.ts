@@ -1,4 +1,5 @@
 import { type AddressInfo, connect } from "node:net";
+import { gzipSync } from "node:zlib";
 import { type Database, Migrator } from "@groundwork/db";
 import { type TestDatabase, testDialects } from "@groundwork/db/testing";
 import { Auth, migrationsDir, tables } from "@groundwork/domain";
@@ -382,6 +383,45 @@ describe.each(testDialects())("HTTP conventions on $name", (dialect) => {
       await expectProblem(form, 415, "unsupported_media_type");
       const untyped = await call("/api/v1/auth/login", { method: "POST", body: new Blob(['{"email":"a"}']) });
       await expectProblem(untyped, 415, "unsupported_media_type");
+    });
+
+    it("takes JSON in UTF-8 only, as sent: another charset or an encoding is 415, bytes not UTF-8 are 400", async () => {
+      const patch = (headers: Record<string, string>, body: string | Uint8Array) =>
+        call("/api/v1/me", {
+          method: "PATCH",
+          headers: authed({ "Content-Type": "application/json", ...headers }),
+          body,
+        });
+      const before = await (await call("/api/v1/me", { headers: authed() })).json();
+      const latin1 = await expectProblem(
+        await patch({ "Content-Type": "application/json; charset=iso-8859-1" }, '{"name":"x"}'),
+        415,
+        "unsupported_media_type",
+      );
+      expect(latin1.detail).toContain("iso-8859-1");
+      await expectProblem(
+        await patch({ "Content-Encoding": "gzip" }, gzipSync('{"name":"x"}')),
+        415,
+        "unsupported_media_type",
+      );
+      for (const bytes of [
+        [0xff, 0xfe],
+        [0xc0, 0x80],
+        [0xed, 0xa0, 0x80],
+      ]) {
+        const body = new Uint8Array([
+          ...new TextEncoder().encode('{"name":"a'),
+          ...bytes,
+          ...new TextEncoder().encode('b"}'),
+        ]);
+        const problem = await expectProblem(await patch({}, body), 400, "validation_failed");
+        expect(problem.errors).toEqual([{ path: "body", message: "the body is not valid UTF-8" }]);
+      }
+      expect(await (await call("/api/v1/me", { headers: authed() })).json()).toEqual(before);
+      const ok = await patch({ "Content-Type": 'application/json; charset="UTF-8"' }, '{"name":"Ünïcode"}');
+      expect(ok.status, await ok.clone().text()).toBe(200);
+      expect(((await ok.json()) as { name: string }).name).toBe("Ünïcode");
+      await patch({}, JSON.stringify({ name: (before as { name: string }).name }));
     });
   });
 

@@ -8,24 +8,53 @@ const WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
 export const MAX_JSON_DEPTH = 64;
 
 /**
- * Request bodies are JSON: anything else answers 415 before it reaches a route, and JSON nested
- * deeper than MAX_JSON_DEPTH answers 400.
+ * Request bodies are JSON in UTF-8 (RFC 8259), sent as they are: another media type, another charset
+ * or a Content-Encoding answers 415 before the request reaches a route; bytes that are not UTF-8, or
+ * JSON nested deeper than MAX_JSON_DEPTH, answer 400.
  */
 export const requireJsonBody = createMiddleware<AppEnv>((c, next) =>
   WITH_BODY.has(c.req.method) ? checkJsonBody(c, next) : next(),
 );
 
+/** Refuses what is not UTF-8, where the default decoder would put U+FFFD in its place. */
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 async function checkJsonBody(c: Context<AppEnv>, next: Next): Promise<void> {
   const length = c.req.header("content-length");
   const hasBody = (length !== undefined && length !== "0") || c.req.header("transfer-encoding") !== undefined;
-  const type = c.req.header("content-type")?.split(";")[0]?.trim().toLowerCase();
-  if (hasBody && type !== "application/json" && !type?.endsWith("+json")) {
+  if (!hasBody) return next();
+  const [mediaType = "", ...parameters] = (c.req.header("content-type") ?? "").split(";");
+  const type = mediaType.trim().toLowerCase();
+  if (type !== "application/json" && !type.endsWith("+json")) {
     throw new HttpProblem("unsupported_media_type", {
       detail: `send JSON with Content-Type: application/json${type ? `, not ${type}` : ""}`,
     });
   }
-  // The text is cached: the route's validator parses it from there.
-  if (hasBody && jsonDepth(await c.req.text()) > MAX_JSON_DEPTH) {
+  const charset = parameters
+    .map((parameter) => parameter.trim().toLowerCase())
+    .find((parameter) => parameter.startsWith("charset="))
+    ?.slice("charset=".length)
+    .replace(/^"(.*)"$/, "$1");
+  if (charset !== undefined && charset !== "utf-8" && charset !== "utf8") {
+    throw new HttpProblem("unsupported_media_type", { detail: `JSON is sent in UTF-8, not ${charset}` });
+  }
+  const encoding = c.req.header("content-encoding")?.trim().toLowerCase();
+  if (encoding && encoding !== "identity") {
+    throw new HttpProblem("unsupported_media_type", {
+      detail: `send the body without Content-Encoding (${encoding} is not taken)`,
+    });
+  }
+  // The bytes are cached: the route's validator parses them from there. (Reading fails on its own
+  // terms, such as a body over the limit; only the decoding is a matter of UTF-8.)
+  const bytes = await c.req.arrayBuffer();
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    const message = "the body is not valid UTF-8";
+    throw new HttpProblem("validation_failed", { detail: message, errors: [{ path: "body", message }] });
+  }
+  if (jsonDepth(text) > MAX_JSON_DEPTH) {
     const message = `the body is nested more than ${MAX_JSON_DEPTH} levels deep`;
     throw new HttpProblem("validation_failed", { detail: message, errors: [{ path: "body", message }] });
   }
