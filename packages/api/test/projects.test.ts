@@ -313,11 +313,23 @@ describe.each(testDialects())("projects over HTTP on $name", (dialect) => {
     expect(now.headers.get("etag")).toBe('"2"');
     expect(((await now.json()) as { name: string }).name).toBe("Renamed");
 
-    for (const bad of ['"1"', '"3"', "garbage"]) {
+    // Compared strongly (RFC 9110): a weak tag never matches.
+    for (const bad of ['"1"', '"3"', "garbage", 'W/"2"', '"1", W/"2"']) {
       expect((await fetch(url, { method: "DELETE", headers: { ...headers, "If-Match": bad } })).status, bad).toBe(412);
     }
     expect((await fetch(url, { headers })).status).toBe(200);
-    expect((await fetch(url, { method: "DELETE", headers: { ...headers, "If-Match": '"2"' } })).status).toBe(204);
+    // A list matches when one of its tags does; naming two versions is a mistake.
+    const twoVersions = await fetch(url, { method: "DELETE", headers: { ...headers, "If-Match": '"1", "2"' } });
+    expect(twoVersions.status).toBe(400);
+    expect(await twoVersions.json()).toMatchObject({ errors: [{ path: "header.if-match" }] });
+    const listed = await fetch(url, {
+      method: "PATCH",
+      headers: { ...headers, "If-Match": '"some-other-tag", "2"' },
+      body: JSON.stringify({ name: "Listed" }),
+    });
+    expect(listed.status).toBe(200);
+    expect(listed.headers.get("etag")).toBe('"3"');
+    expect((await fetch(url, { method: "DELETE", headers: { ...headers, "If-Match": '"3"' } })).status).toBe(204);
     expect((await fetch(url, { headers })).status).toBe(404);
   });
 
