@@ -53,6 +53,14 @@ describe.each(testDialects())("groundwork migrate on $name", (dialect) => {
         "groundwork migrate: --to needs a migration id (groundwork migrate status lists them; down --to 0 reverts all)",
       ]);
     }
+    // So is an id no migration has: up would otherwise make the database before refusing it.
+    for (const action of ["up", "down"]) {
+      run = capture();
+      expect(await main(["migrate", action, "--to", "9999_none"], run.out), action).toBe(1);
+      expect(run.errors).toEqual([
+        'groundwork migrate: no migration "9999_none"; groundwork migrate status lists them',
+      ]);
+    }
     run = capture();
     if (!testDb.url.startsWith("postgres")) {
       // A SQLite file or PGlite folder that holds no database yet is a DATABASE_URL naming the wrong

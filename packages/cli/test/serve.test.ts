@@ -1,6 +1,9 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type TestDatabase, testDialects } from "@groundwork/db/testing";
 import { apiTokens, tables, users } from "@groundwork/domain";
@@ -211,6 +214,27 @@ describe("groundwork serve", () => {
     const serve = new ServeProcess({ DATABASE_URL: testDb.url, PORT: String(port), LOG_LEVEL: "silent" });
     expect(await serve.exited).toBe(1);
     expect(serve.stderr).toBe(`groundwork serve: port ${port} is in use; set PORT to another\n`);
+  });
+
+  it("checks where it is to listen before it makes or migrates the database", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "gw-serve-host-"));
+    try {
+      const file = path.join(dir, "never.db");
+      for (const [host, line] of <[string, string][]>[
+        ["example.invalid", "HOST example.invalid does not resolve to an address; set HOST to one that does"],
+        [
+          "10.255.255.1",
+          "HOST 10.255.255.1 is not an address of this machine; set HOST to one that is (127.0.0.1, 0.0.0.0)",
+        ],
+      ]) {
+        const serve = new ServeProcess({ DATABASE_URL: `file:${file}`, HOST: host, PORT: "0", LOG_LEVEL: "silent" });
+        expect(await serve.exited, host).toBe(1);
+        expect(serve.stderr).toBe(`groundwork serve: ${line}\n`);
+        expect(existsSync(file), host).toBe(false);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("prints a URL a browser can open when it listens on every interface", async () => {

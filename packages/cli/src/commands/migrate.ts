@@ -1,4 +1,4 @@
-import { type MigrationState, Migrator } from "@groundwork/db";
+import { type MigrationState, Migrator, parseDatabaseUrl, readMigrations } from "@groundwork/db";
 import { migrationsDir } from "@groundwork/domain";
 import { backupDatabase, defaultBackupFile } from "../backup.js";
 import { readConfig } from "../config.js";
@@ -37,6 +37,13 @@ export async function migrate(args: string[], out: Output): Promise<number> {
     throw new UsageError("--to needs a migration id (groundwork migrate status lists them; down --to 0 reverts all)");
 
   const config = readConfig();
+  // An id no migration has is refused before the database is opened (which, for up, makes it).
+  if (to !== undefined && !(action === "down" && to === "0")) {
+    const ids = readMigrations(migrationsDir(parseDatabaseUrl(config.databaseUrl).dialect)).map((m) => m.id);
+    if (!ids.includes(to)) {
+      throw new UsageError(`no migration "${to}"; groundwork migrate status lists them`);
+    }
+  }
   // Only `up` makes the database it migrates, as serve does.
   const db = await (action === "up" ? openConfiguredDatabase(config) : openExistingDatabase(config));
   try {

@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import { type RunningServer, startServer } from "@groundwork/api";
 import { users } from "@groundwork/domain";
 import { findDemoLogin, seedDemo } from "@groundwork/domain/seed";
@@ -28,6 +29,13 @@ export async function serve(args: string[], out: Output): Promise<number> {
   // Watched from the start, so a signal during start-up still ends in an orderly stop.
   const stop = watchStopSignals(logger);
   try {
+    // Where to listen is checked before the database is opened, made or migrated: a HOST that does
+    // not resolve, or a port in use, changes nothing.
+    const cannotListen = await listenCheck(config);
+    if (cannotListen) {
+      out.error(`groundwork serve: ${cannotListen}`);
+      return 1;
+    }
     const db = await openConfiguredDatabase(config);
     try {
       let server: RunningServer;
@@ -83,6 +91,23 @@ export function browsableUrl(server: { url: string; port: number }, host: string
   const bare = host.replace(/^\[(.*)\]$/, "$1");
   if (bare.includes(":") && /^[0:]+$/.test(bare)) return `http://[::1]:${server.port}`;
   return server.url;
+}
+
+/** Why the server could not listen where `config` says, found by listening there a moment; undefined if it can. */
+async function listenCheck(config: ServeConfig): Promise<string | undefined> {
+  const probe = createServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probe.once("error", reject);
+      probe.listen({ host: config.host, port: config.port }, resolve);
+    });
+  } catch (error) {
+    const line = listenFailure(error, config);
+    if (!line) throw error;
+    return line;
+  }
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return undefined;
 }
 
 /** The one line to show when the server could not listen; undefined for other failures. */
