@@ -309,6 +309,25 @@ describe.each(testDialects())("transactions on $name", (dialect) => {
       expect(String(savepoint.message)).toMatch(/inside a savepoint, use its session/);
     });
 
+    it("and the transaction's own session inside one of its savepoints, whose statements would be undone with it", async () => {
+      const kept = await db.transaction(async (tx) => {
+        const inner = await tx
+          .transaction(async (sp) => {
+            await sp.repo(owners).create({ name: "In savepoint", email: "in-savepoint@example.com" });
+            await tx.repo(owners).create({ name: "Meant outside", email: "meant-outside@example.com" });
+          })
+          .catch((e: Error) => e);
+        expect(inner).toBeInstanceOf(Error);
+        expect(String((inner as Error).message)).toMatch(/inside a savepoint, use its session/);
+        // Once the savepoint has ended, the transaction's session is the one to use again.
+        await tx.repo(owners).create({ name: "After", email: "after-savepoint@example.com" });
+        return tx.repo(owners).count({ email: { like: "%savepoint@example.com" } });
+      });
+      expect(kept).toBe(1);
+      expect(await db.repo(owners).exists({ email: "meant-outside@example.com" })).toBe(false);
+      expect(await db.repo(owners).exists({ email: "after-savepoint@example.com" })).toBe(true);
+    });
+
     it("for transactions, which would wait for the one they are in", async () => {
       const error = await settlesWithin(
         db.transaction(async (tx) => {

@@ -80,7 +80,8 @@ const USE_TX =
   "the database's own session waits for the transaction to end, which waits for this call";
 const USE_SP =
   "inside a savepoint, use its session (the `sp` its callback was given), not the transaction's: " +
-  "a transaction runs one savepoint at a time, and waits for this one to end before the next";
+  "a transaction runs one savepoint at a time, and waits for this one to end before the next; " +
+  "a statement of the transaction's would run inside the savepoint and be undone with it";
 
 /**
  * A way to talk to the database: the database itself, or a transaction in progress. Repositories,
@@ -403,6 +404,8 @@ export class Session {
     if (sqlite) {
       // A transaction is open (or waiting): the only case where this could wait on its caller.
       if (!this.inTransaction && sqlite.lock.locked) return this.runWhenIdle(sqlite.lock, sqliteWork);
+      // A savepoint of this transaction is open: refused if called from inside it.
+      if (this.savepointLock?.locked) this.refuseWaitingOnItself(scopes.getStore());
       try {
         this.assertOpen();
         return sqliteWork();
@@ -428,8 +431,11 @@ export class Session {
   private runAsync<R>(work: () => Promise<R>): Promise<R> {
     let running: Promise<R>;
     try {
-      // Looked up only while a transaction is in progress; see `refuseWaitingOnItself`.
-      if (this.shared.transactions && !this.inTransaction) this.refuseWaitingOnItself(scopes.getStore());
+      // Looked up only while a transaction, or a savepoint of this one, is in progress; see
+      // `refuseWaitingOnItself`.
+      if (this.inTransaction ? this.savepointLock?.locked : this.shared.transactions) {
+        this.refuseWaitingOnItself(scopes.getStore());
+      }
     } catch (error) {
       return Promise.reject(error);
     }
