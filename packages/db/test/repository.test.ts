@@ -149,6 +149,10 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     expect(await having('it\'s "quoted"')).toEqual(["L3"]);
     expect(await having("green")).toEqual([]);
     expect(labelled).toHaveLength(3);
+    // An object holds no elements: its values are not found, on either dialect.
+    await itemRepo.create({ ownerId: owner.id, title: "O1", data: { tags: [], nested: { n: 1 } } });
+    const objects = await itemRepo.list({ where: { ...base, data: { contains: 1 as never } } });
+    expect(objects.data).toEqual([]);
     await expect(itemRepo.list({ where: { title: { contains: "x" } as never } })).rejects.toBeInstanceOf(
       ValidationError,
     );
@@ -167,6 +171,11 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     expect(await problem({ ownerId: "not-a-uuid" })).toEqual(["where.ownerId"]);
     expect(await problem({ rank: { like: "1%" } })).toEqual(["where.rank.like"]);
     expect(await problem({ ownerId: { startsWith: "0" } })).toEqual(["where.ownerId.startsWith"]);
+    // What PostgreSQL refuses and SQLite would quietly match nothing with, refused on both.
+    expect(await problem({ title: { like: "b\\" } })).toEqual(["where.title.like"]);
+    expect(await titles({ where: { ...base, title: { like: "%\\\\" } } })).toEqual([]);
+    expect(await problem({ rank: { gt: Number.NaN } })).toEqual(["where.rank.gt"]);
+    expect(await problem({ score: Number.POSITIVE_INFINITY })).toEqual(["where.score"]);
   });
 
   it("inserts thousands of rows that leave most columns to their defaults", async () => {

@@ -431,5 +431,18 @@ describe.each(testDialects())("transactions on $name", (dialect) => {
   it("run serializable transactions where asked", async () => {
     const result = await db.transaction(async (tx) => tx.repo(owners).count(), { isolationLevel: "serializable" });
     expect(result).toBeGreaterThan(0);
+    // A level neither dialect knows is refused alike, before anything runs.
+    let ran = false;
+    const error = await db
+      .transaction(
+        async () => {
+          ran = true;
+        },
+        { isolationLevel: "bogus" as never },
+      )
+      .catch((e) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues[0]?.path).toEqual(["isolationLevel"]);
+    expect(ran).toBe(false);
   });
 });

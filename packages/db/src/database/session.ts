@@ -4,7 +4,12 @@ import { type SQL, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import type { PgDatabase } from "drizzle-orm/pg-core";
 import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
-import { DatabaseUnavailableError, type DataError, TransactionFinishedError } from "../errors/errors.js";
+import {
+  DatabaseUnavailableError,
+  type DataError,
+  TransactionFinishedError,
+  ValidationError,
+} from "../errors/errors.js";
 import { mapDriverError, type TableLookup } from "../errors/map-driver-error.js";
 import { Repository } from "../repository/repository.js";
 import type { AnyTable } from "../schema/table.js";
@@ -16,7 +21,8 @@ const sqliteDialect = new SQLiteSyncDialect();
 /** How many statements the shared cache keeps before it drops the oldest. */
 const RAW_STATEMENTS_KEPT = 500;
 export type DriverName = "better-sqlite3" | "postgres-js" | "pglite";
-export type IsolationLevel = "read committed" | "repeatable read" | "serializable";
+const ISOLATION_LEVELS = ["read committed", "repeatable read", "serializable"] as const;
+export type IsolationLevel = (typeof ISOLATION_LEVELS)[number];
 
 // biome-ignore lint/suspicious/noExplicitAny: a Drizzle database or transaction of either dialect; typed access goes through repositories.
 export type AnyDrizzle = BetterSQLite3Database<any> | PgDatabase<any, any>;
@@ -135,6 +141,12 @@ export class Session {
   transaction<R>(fn: (tx: Session) => Promise<R>, options: TransactionOptions = {}): Promise<R> {
     let outer: Scope | undefined;
     try {
+      const level = options.isolationLevel;
+      if (level !== undefined && !ISOLATION_LEVELS.includes(level)) {
+        throw new ValidationError([
+          { path: ["isolationLevel"], message: `must be one of ${ISOLATION_LEVELS.join(", ")}` },
+        ]);
+      }
       this.assertOpen();
       outer = scopes.getStore();
       if (outer) this.refuseWaitingOnItself(outer);

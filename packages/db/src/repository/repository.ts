@@ -1553,6 +1553,9 @@ class WhereBinder implements WhereContext {
         throw new ValidationError([{ path, message: "must be a UUID" }]);
     } else if (column.dataType === "date" && !(value instanceof Date && !Number.isNaN(value.getTime()))) {
       throw new ValidationError([{ path, message: "must be a valid Date" }]);
+    } else if (typeof value === "number" && !Number.isFinite(value)) {
+      // PostgreSQL refuses NaN for an integer where SQLite compares it as null.
+      throw new ValidationError([{ path, message: "must be a finite number" }]);
     }
     const name = `w${this.columnValues++}`;
     this.bound[name] = encode(column, value);

@@ -153,9 +153,11 @@ function compileOperator(key: string, column: Column, op: string, operand: unkno
       if (!context.jsonKeys.has(key)) throw invalid("contains applies to JSON array columns only");
       if (operand === null || typeof operand === "object") throw invalid("expected a string, number or boolean");
       // SQLite walks the array; PostgreSQL asks jsonb containment, which a GIN index can serve.
+      // json_each walks an object's values too: only arrays hold elements, as jsonb's @> [x] has it.
       if (context.dialect === "sqlite") {
         const name = context.bindRaw(operand);
-        return () => sql`exists (select 1 from json_each(${column}) where json_each.value = ${placeholder(name)})`;
+        return () =>
+          sql`(json_type(${column}) = 'array' and exists (select 1 from json_each(${column}) where json_each.value = ${placeholder(name)}))`;
       }
       const name = context.bindRaw(JSON.stringify([operand]));
       return () => sql`${column} @> ${placeholder(name)}::jsonb`;
@@ -174,6 +176,9 @@ function compileOperator(key: string, column: Column, op: string, operand: unkno
     case "like": {
       if (typeof operand !== "string") throw invalid("expected a string pattern");
       if (!context.textKeys.has(key)) throw invalid("like applies to text columns only");
+      // PostgreSQL refuses a pattern that ends in its escape character; SQLite would match nothing.
+      if (/(?:^|[^\\])(?:\\\\)*\\$/.test(operand))
+        throw invalid("a pattern may not end with a lone \\ (escape it: \\\\)");
       const name = context.bind(column, operand, ["where", key, op]);
       return () => sql`lower(${column}) like lower(${placeholder(name)}) escape '\\'`;
     }
