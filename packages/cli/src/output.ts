@@ -20,11 +20,24 @@ export class CommandFailure extends Error {}
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
 /**
- * A command's options and its arguments, at most `maxArguments` of them: one more, or an option it
- * does not know, is a UsageError. `--help` never gets here: `main` answers it for every command.
+ * A command's options and its arguments, at most `maxArguments` of them: one more, an option it does
+ * not know, or one given twice (which of them was meant?) is a UsageError. `--help` never gets here:
+ * `main` answers it for every command.
  */
 export function commandArgs<O extends Options>(command: string, args: string[], options: O, maxArguments = 0) {
-  const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+  const { values, positionals, tokens } = parseArgs({
+    args,
+    options,
+    allowPositionals: true,
+    strict: true,
+    tokens: true,
+  });
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    if (seen.has(token.name)) throw new UsageError(`--${token.name} is given twice; give it once`);
+    seen.add(token.name);
+  }
   const extra = positionals[maxArguments];
   if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"; see groundwork ${command} --help`);
   return { values, positionals };

@@ -258,6 +258,9 @@ describe("groundwork command line", () => {
         /^groundwork migrate: --to needs a value \(one that starts with "-" is written --to=<value>\); see groundwork migrate --help$/,
       ],
       [["migrate", "up", "-x"], /^groundwork migrate: unknown option -x; see groundwork migrate --help$/],
+      // Which of two was meant is anyone's guess: neither is taken.
+      [["transfer", "--to", "a.db", "--to=b.db"], /^groundwork transfer: --to is given twice; give it once$/],
+      [["migrate", "down", "--force", "--force"], /^groundwork migrate: --force is given twice; give it once$/],
       // A backup file must be a new file: not nothing, not a directory.
       [["backup", ""], /^groundwork backup: the backup file name is empty: name a new file, or none for the default$/],
       [["backup", "."], /^groundwork backup: .* is a directory: name a new file/],
@@ -271,6 +274,7 @@ describe("groundwork command line", () => {
       expect(run.errors[0]).not.toMatch(/Option '|argument missing|unexpected failure/);
     }
     expect(existsSync("nowhere")).toBe(false);
+    expect(existsSync("a.db") || existsSync("b.db")).toBe(false);
     const previous = process.env.DATABASE_URL;
     process.env.DATABASE_URL = "mysql://localhost/db";
     try {
