@@ -1,6 +1,7 @@
 import {
   type Database,
   DatabaseUnavailableError,
+  SessionMisuseError,
   TransactionFinishedError,
   UniqueViolationError,
   ValidationError,
@@ -295,7 +296,8 @@ describe.each(testDialects())("transactions on $name", (dialect) => {
           return db.repo(owners).count();
         }),
       ).catch((e) => e);
-      expect(error).toBeInstanceOf(Error);
+      expect(error).toBeInstanceOf(SessionMisuseError);
+      expect(error.code).toBe("session_misuse");
       expect(String(error.message)).toMatch(misuse);
       expect(await db.repo(owners).exists({ email: "misused@example.com" })).toBe(false);
     });
@@ -317,7 +319,7 @@ describe.each(testDialects())("transactions on $name", (dialect) => {
             await tx.repo(owners).create({ name: "Meant outside", email: "meant-outside@example.com" });
           })
           .catch((e: Error) => e);
-        expect(inner).toBeInstanceOf(Error);
+        expect(inner).toBeInstanceOf(SessionMisuseError);
         expect(String((inner as Error).message)).toMatch(/inside a savepoint, use its session/);
         // Once the savepoint has ended, the transaction's session is the one to use again.
         await tx.repo(owners).create({ name: "After", email: "after-savepoint@example.com" });

@@ -7,6 +7,7 @@ import { SQLiteSyncDialect } from "drizzle-orm/sqlite-core";
 import {
   DatabaseUnavailableError,
   type DataError,
+  SessionMisuseError,
   TransactionFinishedError,
   ValidationError,
 } from "../errors/errors.js";
@@ -196,8 +197,8 @@ export class Session {
       const inside = scope.session;
       if (inside.finished) continue;
       if (!this.inTransaction) {
-        if (inside.shared === this.shared) throw new Error(USE_TX);
-      } else if (inside.parent === this) throw new Error(USE_SP);
+        if (inside.shared === this.shared) throw new SessionMisuseError(USE_TX);
+      } else if (inside.parent === this) throw new SessionMisuseError(USE_SP);
     }
   }
 

@@ -147,6 +147,15 @@ export class TransactionFinishedError extends DataError {
   }
 }
 
+/**
+ * A session called from inside a transaction (or savepoint) it would have to wait for, or run outside
+ * of: the database's own session inside one of its transactions, the transaction's inside one of its
+ * savepoints. The message says which session to use.
+ */
+export class SessionMisuseError extends DataError {
+  readonly code = "session_misuse";
+}
+
 /** A configuration mistake, such as an unknown `DATABASE_URL`; the message is one line for a person. */
 export class ConfigurationError extends DataError {
   readonly code = "configuration_error";
