@@ -95,6 +95,13 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     await refused({ data: { tags: [], nested: { n: Number.POSITIVE_INFINITY } } }, ["data", "nested", "n"], /finite/);
     await refused({ dueAt: new Date("+010000-01-01T00:00:00Z") }, ["dueAt"], /years 1 to 9999/);
     await refused({ dueAt: new Date("-000001-01-01T00:00:00Z") }, ["dueAt"], /years 1 to 9999/);
+    const many = await itemRepo
+      .createMany([
+        { ownerId: owner.id, title: "fine" },
+        { ownerId: owner.id, title: "not", body: "\u0000" },
+      ])
+      .catch((e) => e);
+    expect((many as ValidationError).issues.map((i) => i.path)).toEqual([[1, "body"]]);
     expect(await itemRepo.count({ ownerId: owner.id })).toBe(0);
     const kept = await itemRepo.create({ ownerId: owner.id, title: "t", dueAt: new Date("9999-12-31T23:59:59.999Z") });
     const error = await itemRepo.update(kept.id, { body: "\u0000" }).catch((e) => e);

@@ -20,6 +20,7 @@ import { getTableConfig as sqliteTableConfig } from "drizzle-orm/sqlite-core";
 import type { Session } from "../database/session.js";
 import { NotFoundError, ValidationError, VersionConflictError } from "../errors/errors.js";
 import type { ColumnKind, ColumnMeta } from "../schema/columns.js";
+import { storableIssues } from "../schema/storable.js";
 import type { AnyTable, InsertOf, RowOf } from "../schema/table.js";
 import { validationSchemas } from "../schema/validation.js";
 import { searchExpression, searchInfoOf, searchParts, searchTerms } from "../search/text-search.js";
@@ -819,6 +820,15 @@ export class Repository<T extends AnyTable> {
       if (index === undefined) throw error;
       throw new ValidationError(
         error.issues.map((issue) => ({ ...issue, path: [index, ...issue.path] })),
+        this.name,
+      );
+    }
+    // What the schema allows but the two dialects would not store alike is refused at its column.
+    const unstorable = storableIssues(parsed.data);
+    if (unstorable.length > 0) {
+      const at = (path: (string | number)[]) => (index === undefined ? path : [index, ...path]);
+      throw new ValidationError(
+        unstorable.map(({ path, message }) => ({ path: at(path), message })),
         this.name,
       );
     }

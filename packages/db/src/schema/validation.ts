@@ -1,7 +1,6 @@
 import type { BuildRefine, BuildSchema } from "drizzle-zod";
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from "drizzle-zod";
 import type { z } from "zod";
-import { storableIssues } from "./storable.js";
 import type { AnyTable } from "./table.js";
 
 type PgColumns<T extends AnyTable> = T["pg"]["_"]["columns"];
@@ -25,14 +24,8 @@ export type SchemasOf<T extends AnyTable, R extends Record<string, unknown> | un
 
 const registry = new WeakMap<AnyTable, TableSchemas>();
 
-/**
- * Unknown keys are refused, not dropped: a misspelt column (`nmae`) must not look written. Values
- * the two dialects would store differently (see `storableIssues`) are refused at their column.
- */
-const strict = (schema: z.ZodType): z.ZodType =>
-  (schema as z.ZodObject).strict().superRefine((row, context) => {
-    for (const issue of storableIssues(row)) context.addIssue({ code: "custom", ...issue });
-  });
+/** Unknown keys are refused, not dropped: a misspelt column (`nmae`) must not look written. */
+const strict = (schema: z.ZodType): z.ZodType => (schema as z.ZodObject).strict();
 
 // drizzle-zod's overloads cannot be resolved for a generic table, so the calls go through this one signature.
 type Factory = (table: unknown, refine?: unknown) => z.ZodType;
