@@ -183,6 +183,9 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     expect(await titles({ where: { ...base, title: { like: "%\\\\" } } })).toEqual([]);
     expect(await problem({ rank: { gt: Number.NaN } })).toEqual(["where.rank.gt"]);
     expect(await problem({ score: Number.POSITIVE_INFINITY })).toEqual(["where.score"]);
+    expect(await problem({ title: "nul\u0000" })).toEqual(["where.title"]);
+    expect(await problem({ title: { in: ["ok", "\ud800"] } })).toEqual(["where.title.in.1"]);
+    expect(await problem({ labels: { contains: "\u0000" } })).toEqual(["where.labels.contains"]);
   });
 
   it("inserts thousands of rows that leave most columns to their defaults", async () => {

@@ -1528,7 +1528,6 @@ class InsertValues {
 
 const named = (values: Values | InsertValues): Values => (values instanceof InsertValues ? values.named() : values);
 
-/** A statement's parameter values. */
 /**
  * `then` applied to what `run` gives: at once when it is a value (SQLite answers synchronously),
  * else when its promise settles. A read on SQLite so costs its caller one await, not one per layer.
@@ -1563,10 +1562,10 @@ class WhereBinder implements WhereContext {
         throw new ValidationError([{ path, message: "must be a UUID" }]);
     } else if (column.dataType === "date" && !(value instanceof Date && !Number.isNaN(value.getTime()))) {
       throw new ValidationError([{ path, message: "must be a valid Date" }]);
-    } else if (typeof value === "number" && !Number.isFinite(value)) {
-      // PostgreSQL refuses NaN for an integer where SQLite compares it as null.
-      throw new ValidationError([{ path, message: "must be a finite number" }]);
     }
+    // What PostgreSQL would refuse (NaN, U+0000, …) where SQLite would quietly match nothing.
+    const unstorable = storableIssues(value, path);
+    if (unstorable.length > 0) throw new ValidationError(unstorable);
     const name = `w${this.columnValues++}`;
     this.bound[name] = encode(column, value);
     return name;
@@ -1604,6 +1603,7 @@ function fitsColumn(column: ColumnMeta | undefined, value: unknown): boolean {
   }
 }
 
+/** A statement's parameter values. */
 function argsOf(statement: { params: unknown[]; positional?: boolean }, values: Values | InsertValues): unknown[] {
   return values instanceof InsertValues ? values.args(statement) : fillPlaceholders(statement.params, values);
 }

@@ -16,6 +16,7 @@ import {
 } from "drizzle-orm";
 import type { Dialect } from "../database/session.js";
 import { ValidationError } from "../errors/errors.js";
+import { storableIssues } from "../schema/storable.js";
 
 /** Conditions on one column; several in one object all have to hold. */
 export interface Condition<V> {
@@ -152,6 +153,8 @@ function compileOperator(key: string, column: Column, op: string, operand: unkno
     case "contains": {
       if (!context.jsonKeys.has(key)) throw invalid("contains applies to JSON array columns only");
       if (operand === null || typeof operand === "object") throw invalid("expected a string, number or boolean");
+      const [unstorable] = storableIssues(operand);
+      if (unstorable) throw invalid(unstorable.message);
       // SQLite walks the array; PostgreSQL asks jsonb containment, which a GIN index can serve.
       // json_each walks an object's values too: only arrays hold elements, as jsonb's @> [x] has it.
       if (context.dialect === "sqlite") {
