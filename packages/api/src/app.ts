@@ -6,7 +6,7 @@ import { TrieRouter } from "hono/router/trie-router";
 import type { AppDependencies } from "./env.js";
 import { resolvePrincipal } from "./middleware/auth.js";
 import { answerJson } from "./middleware/json-answers.js";
-import { requireJsonBody } from "./middleware/media-type.js";
+import { declaresBody, requireJsonBody } from "./middleware/media-type.js";
 import { requestLog } from "./middleware/request-log.js";
 import { type ProblemCode, toProblem } from "./problem.js";
 import { sendProblem } from "./respond.js";
@@ -78,14 +78,9 @@ export function createApp(deps: AppDependencies) {
         headers: { Connection: "close" },
       }),
   });
-  // A body over the limit is refused whatever the method, before anything reads it. A request without
-  // Content-Length or Transfer-Encoding has no body (RFC 9112 §6.3); skipping the limit then matters,
-  // as asking for the body makes the Node adapter build a whole Fetch Request.
-  app.use((c, next) =>
-    c.req.header("content-length") === undefined && c.req.header("transfer-encoding") === undefined
-      ? next()
-      : limitBody(c, next),
-  );
+  // A body over the limit is refused whatever the method, before anything reads it; a request that
+  // declares none skips the limit, which would ask the adapter for a body.
+  app.use((c, next) => (declaresBody(c) ? limitBody(c, next) : next()));
   // Only POST, PUT and PATCH routes read a body: other requests skip the media-type check (each
   // middleware a request passes through costs it).
   app.on(["POST", "PUT", "PATCH"], "*", requireJsonBody);

@@ -3,26 +3,31 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.js";
 import { HttpProblem } from "../problem.js";
 
-const WITH_BODY = new Set(["POST", "PUT", "PATCH"]);
 /** Deeper JSON than this is refused before any validator walks it (recursively, so it could overflow). */
 export const MAX_JSON_DEPTH = 64;
 
 /**
+ * Whether the request says it has a body: Content-Length other than 0, or Transfer-Encoding. Without
+ * either it has none (RFC 9112 §6.3), and nothing need ask the Node adapter for one (which makes it
+ * build a whole Fetch Request).
+ */
+export function declaresBody(c: Context<AppEnv>): boolean {
+  const length = c.req.header("content-length");
+  return (length !== undefined && length !== "0") || c.req.header("transfer-encoding") !== undefined;
+}
+
+/**
  * Request bodies are JSON in UTF-8 (RFC 8259), sent as they are: another media type, another charset
  * or a Content-Encoding answers 415 before the request reaches a route; bytes that are not UTF-8, or
- * JSON nested deeper than MAX_JSON_DEPTH, answer 400.
+ * JSON nested deeper than MAX_JSON_DEPTH, answer 400. For the methods whose routes read a body.
  */
-export const requireJsonBody = createMiddleware<AppEnv>((c, next) =>
-  WITH_BODY.has(c.req.method) ? checkJsonBody(c, next) : next(),
-);
+export const requireJsonBody = createMiddleware<AppEnv>(checkJsonBody);
 
 /** Refuses what is not UTF-8, where the default decoder would put U+FFFD in its place. */
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 async function checkJsonBody(c: Context<AppEnv>, next: Next): Promise<void> {
-  const length = c.req.header("content-length");
-  const hasBody = (length !== undefined && length !== "0") || c.req.header("transfer-encoding") !== undefined;
-  if (!hasBody) return next();
+  if (!declaresBody(c)) return next();
   const [mediaType = "", ...parameters] = (c.req.header("content-type") ?? "").split(";");
   const type = mediaType.trim().toLowerCase();
   if (type !== "application/json" && !type.endsWith("+json")) {
