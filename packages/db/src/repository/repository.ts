@@ -1245,9 +1245,7 @@ export class Repository<T extends AnyTable> {
       if (value === null || value === undefined || (typeof value === "object" && !(value instanceof Date))) {
         throw new ValidationError([{ path: [name], message: "a key value is required" }]);
       }
-      if (uuidColumns.has(column) && (typeof value !== "string" || !UUID.test(value))) {
-        throw new ValidationError([{ path: [name], message: "must be a UUID" }]);
-      }
+      assertUuidFits(column, value, [name]);
       values[keyPlaceholder(i)] = encode(column, value);
     }
     return values;
@@ -1556,11 +1554,8 @@ class WhereBinder implements WhereContext {
   ) {}
 
   bind(column: Column, value: unknown, path: (string | number)[]): string {
-    // PostgreSQL rejects a malformed uuid while SQLite would just find nothing: refuse it on both.
-    if (uuidColumns.has(column)) {
-      if (typeof value !== "string" || !UUID.test(value))
-        throw new ValidationError([{ path, message: "must be a UUID" }]);
-    } else if (column.dataType === "date" && !(value instanceof Date && !Number.isNaN(value.getTime()))) {
+    assertUuidFits(column, value, path);
+    if (column.dataType === "date" && !(value instanceof Date && !Number.isNaN(value.getTime()))) {
       throw new ValidationError([{ path, message: "must be a valid Date" }]);
     }
     // What PostgreSQL would refuse (NaN, U+0000, …) where SQLite would quietly match nothing.
@@ -1575,6 +1570,13 @@ class WhereBinder implements WhereContext {
     const name = `j${this.rawValues++}`;
     this.bound[name] = value;
     return name;
+  }
+}
+
+/** A value of a uuid column must be a UUID: PostgreSQL rejects a malformed one where SQLite would just find nothing. */
+function assertUuidFits(column: Column, value: unknown, path: (string | number)[]): void {
+  if (uuidColumns.has(column) && (typeof value !== "string" || !UUID.test(value))) {
+    throw new ValidationError([{ path, message: "must be a UUID" }]);
   }
 }
 

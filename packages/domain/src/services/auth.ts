@@ -95,6 +95,13 @@ const REFRESH_REFUSALS = {
 const hashToken = (token: string) => createHash("sha256").update(token).digest("hex");
 const newSecret = (prefix: string) => `${prefix}${randomBytes(32).toString("base64url")}`;
 
+/** The principal of an access token's user, whose existence is still to be confirmed. */
+function unconfirmedUser(userId: string): Principal {
+  const principal: Principal = { kind: "user", userId };
+  leaveUserUnconfirmed(principal);
+  return principal;
+}
+
 /**
  * Sign-up, login, token rotation and the resolution of bearer tokens to principals. One instance
  * per process: it holds the signing secret (kept in the database, shared by every server) and the
@@ -188,11 +195,7 @@ export class Auth {
   async authenticate(db: Session, bearer: string, options: { deferUserCheck?: boolean } = {}): Promise<Principal> {
     if (bearer.startsWith(API_TOKEN_PREFIX)) return this.authenticateApiToken(db, bearer);
     // Nearly every request sends a token seen before: it is taken without an await.
-    const principal: Principal = {
-      kind: "user",
-      userId: this.knownSubject(bearer) ?? (await this.verifiedSubject(bearer)),
-    };
-    leaveUserUnconfirmed(principal);
+    const principal = this.knownPrincipal(bearer) ?? unconfirmedUser(await this.verifiedSubject(bearer));
     if (!options.deferUserCheck && !(await this.confirmUser(db, principal))) throw new UserGoneError();
     return principal;
   }
@@ -204,10 +207,7 @@ export class Auth {
    */
   knownPrincipal(bearer: string): Principal | undefined {
     const userId = bearer.startsWith(API_TOKEN_PREFIX) ? undefined : this.knownSubject(bearer);
-    if (userId === undefined) return undefined;
-    const principal: Principal = { kind: "user", userId };
-    leaveUserUnconfirmed(principal);
-    return principal;
+    return userId === undefined ? undefined : unconfirmedUser(userId);
   }
 
   /** Whether the principal's user still exists, checked unless the request has seen it already. */
