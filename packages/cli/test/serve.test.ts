@@ -1,12 +1,11 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { request } from "node:http";
 import { createServer, type Server } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { Migrator, parseDatabaseUrl } from "@groundwork/db";
 import { type TestDatabase, testDialects } from "@groundwork/db/testing";
-import { apiTokens, tables, users } from "@groundwork/domain";
+import { apiTokens, migrationsDir, tables, users } from "@groundwork/domain";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { browsableUrl } from "../src/commands/serve.js";
 import { main } from "../src/main.js";
@@ -216,24 +215,35 @@ describe("groundwork serve", () => {
     expect(serve.stderr).toBe(`groundwork serve: port ${port} is in use; set PORT to another\n`);
   });
 
-  it("checks where it is to listen before it makes or migrates the database", async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), "gw-serve-host-"));
-    try {
-      const file = path.join(dir, "never.db");
-      for (const [host, line] of <[string, string][]>[
-        ["example.invalid", "HOST example.invalid does not resolve to an address; set HOST to one that does"],
-        [
-          "10.255.255.1",
-          "HOST 10.255.255.1 is not an address of this machine; set HOST to one that is (127.0.0.1, 0.0.0.0)",
-        ],
-      ]) {
-        const serve = new ServeProcess({ DATABASE_URL: `file:${file}`, HOST: host, PORT: "0", LOG_LEVEL: "silent" });
-        expect(await serve.exited, host).toBe(1);
-        expect(serve.stderr).toBe(`groundwork serve: ${line}\n`);
-        expect(existsSync(file), host).toBe(false);
+  it("checks where it is to listen before it makes or migrates the database, on every dialect", async () => {
+    const refusals: [string, string][] = [
+      ["example.invalid", "HOST example.invalid does not resolve to an address; set HOST to one that does"],
+      [
+        "10.255.255.1",
+        "HOST 10.255.255.1 is not an address of this machine; set HOST to one that is (127.0.0.1, 0.0.0.0)",
+      ],
+    ];
+    for (const dialect of testDialects()) {
+      const fresh = await dialect.create();
+      try {
+        for (const [host, line] of refusals) {
+          const serve = new ServeProcess({ DATABASE_URL: fresh.url, HOST: host, PORT: "0", LOG_LEVEL: "silent" });
+          expect(await serve.exited, `${dialect.name} ${host}`).toBe(1);
+          expect(serve.stderr).toBe(`groundwork serve: ${line}\n`);
+        }
+        const target = parseDatabaseUrl(fresh.url);
+        // No SQLite file was made; on every dialect, nothing was migrated.
+        if (target.driver === "better-sqlite3") expect(existsSync(target.file), dialect.name).toBe(false);
+        const db = await fresh.open({ tables });
+        const states = await new Migrator(db, migrationsDir(db.dialect)).status();
+        expect(states.length).toBeGreaterThan(0);
+        expect(
+          states.every((state) => state.status === "pending"),
+          dialect.name,
+        ).toBe(true);
+      } finally {
+        await fresh.drop();
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 
