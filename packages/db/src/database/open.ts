@@ -78,6 +78,7 @@ export class Database extends Session {
     await this.transactionsFinished();
     this.shared.disconnected = true;
     this.shared.prepared.clear();
+    this.shared.texts.clear();
     await this.closeDriver();
   }
 }
@@ -189,6 +190,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
         tables,
         sqlite: { client, lock: new Mutex() },
         prepared: new Map(),
+        texts: new Map(),
         closed: false,
       };
       return new Database(shared, drizzleSqlite({ client }), target, url, async () => {
@@ -227,7 +229,14 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
               replicas.map((r) => drizzlePostgres({ client: r })) as [typeof primary, ...(typeof primary)[]],
             )
           : primary;
-      const shared: Shared = { dialect: "postgres", driver: "postgres-js", tables, prepared: new Map(), closed: false };
+      const shared: Shared = {
+        dialect: "postgres",
+        driver: "postgres-js",
+        tables,
+        prepared: new Map(),
+        texts: new Map(),
+        closed: false,
+      };
       return new Database(shared, drizzle as unknown as AnyDrizzle, target, url, async () => {
         await Promise.all(all.map((c) => c.end({ timeout: 5 })));
       });
@@ -251,7 +260,14 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
           cause: new Error(`cannot open PGlite database ${target.dataDir ?? "in memory"}: ${(error as Error).message}`),
         });
       }
-      const shared: Shared = { dialect: "postgres", driver: "pglite", tables, prepared: new Map(), closed: false };
+      const shared: Shared = {
+        dialect: "postgres",
+        driver: "pglite",
+        tables,
+        prepared: new Map(),
+        texts: new Map(),
+        closed: false,
+      };
       return new Database(shared, drizzlePglite({ client }), target, url, async () => {
         await client.close();
         unlock?.();

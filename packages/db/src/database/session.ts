@@ -38,6 +38,8 @@ export interface Shared {
   /** Prepared statements by table and query shape, built from the root connection. */
   // biome-ignore lint/suspicious/noExplicitAny: prepared queries of either dialect.
   readonly prepared: Map<string, any>;
+  /** PostgreSQL: the SQL text and parameters of statements run on the client itself, by the same keys. */
+  readonly texts: Map<string, unknown>;
   /** Set when `close` begins: from then on, work from outside the transactions in progress is refused. */
   closed: boolean;
   /** Set when `close` closes the connections, once the transactions in progress have finished. */

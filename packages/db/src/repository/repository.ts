@@ -176,6 +176,12 @@ interface TextStatement {
   positional?: boolean;
 }
 const NOT_TAKEN = Symbol("not taken");
+/** The shape of a read by key, by which rows it sees. */
+const BY_KEY_SHAPES: Record<Deleted, string> = {
+  exclude: "byKey|exclude",
+  include: "byKey|include",
+  only: "byKey|only",
+};
 const KEY_PLACEHOLDERS = Array.from({ length: 8 }, (_, i) => `k${i}`);
 /** The placeholder name of key column `i`: `k0`, `k1`, … */
 const keyPlaceholder = (i: number) => KEY_PLACEHOLDERS[i] ?? `k${i}`;
@@ -1052,20 +1058,14 @@ export class Repository<T extends AnyTable> {
     const session = this.session;
     const cacheable = cache && (session.dialect === "sqlite" || !session.inTransaction);
     const key = `${this.name}|${shape}|${mode}`;
-    const statements = session.shared.prepared;
-    let prepared: Prepared = cacheable ? statements.get(key) : undefined;
     return session.run(
       () => {
         if (wholeRows) {
           const extras = wholeRows === true ? [] : wholeRows;
-          return this.sqliteRows(key, prepared, build, values, mode, cacheable, extras) as R;
+          const cached = cacheable ? session.shared.prepared.get(key) : undefined;
+          return this.sqliteRows(key, cached, build, values, mode, cacheable, extras) as R;
         }
-        if (!prepared) {
-          // biome-ignore lint/suspicious/noExplicitAny: see above.
-          prepared = build(session.drizzle as any).prepare(key);
-          if (cacheable) remember(statements, key, prepared);
-        }
-        return prepared[mode](named(values)) as R;
+        return this.drizzlePrepared(key, build, cacheable)[mode](named(values)) as R;
       },
       // Chained rather than awaited: inside a transaction every promise costs its async-context hook.
       () => {
@@ -1074,14 +1074,28 @@ export class Repository<T extends AnyTable> {
           const rows = this.postgresRows(key, build, values, mode, extras, cache);
           if (rows !== NOT_TAKEN) return rows as Promise<R>;
         }
-        if (!prepared) {
-          // biome-ignore lint/suspicious/noExplicitAny: see above.
-          prepared = build(session.drizzle as any).prepare(key);
-          if (cacheable) remember(statements, key, prepared);
-        }
-        return prepared.execute(named(values)).then((rows: R[]) => (mode === "get" ? rows[0] : rows) as R);
+        return this.drizzlePrepared(key, build, cacheable)
+          .execute(named(values))
+          .then((rows: R[]) => (mode === "get" ? rows[0] : rows) as R);
       },
     ) as Promise<R>;
+  }
+
+  /** Drizzle's prepared query of `key`, built (and kept, when `cacheable`) the first time. */
+  private drizzlePrepared(
+    key: string,
+    // biome-ignore lint/suspicious/noExplicitAny: see execute.
+    build: (db: PgDatabase<any, any>) => { prepare: (name: string) => Prepared },
+    cacheable: boolean,
+  ): Prepared {
+    const statements = this.session.shared.prepared;
+    let prepared: Prepared = cacheable ? statements.get(key) : undefined;
+    if (!prepared) {
+      // biome-ignore lint/suspicious/noExplicitAny: see execute.
+      prepared = build(this.session.drizzle as any).prepare(key);
+      if (cacheable) remember(statements, key, prepared);
+    }
+    return prepared;
   }
 
   /**
@@ -1219,7 +1233,7 @@ export class Repository<T extends AnyTable> {
   private findByKey(key: unknown, deleted: Deleted): Promise<Row<T> | undefined> {
     const values = this.keyValues(key);
     return this.execute<Row<T> | undefined>(
-      `byKey|${deleted}`,
+      BY_KEY_SHAPES[deleted],
       // LIMIT written in, not bound: see limitOf.
       (db) =>
         db
@@ -1343,28 +1357,31 @@ export class Repository<T extends AnyTable> {
     const session = this.session;
     // biome-ignore lint/suspicious/noExplicitAny: the Drizzle database or transaction, for its client.
     const drizzle = session.drizzle as any;
-    const statements = session.shared.prepared;
-    const textKey = `${key}|text`;
-    let statement = statements.get(textKey) as TextStatement | undefined;
+    const texts = session.shared.texts;
+    let statement = texts.get(key) as TextStatement | undefined;
     if (!statement) {
       const { sql: text, params } = (build(drizzle) as { toSQL(): { sql: string; params: unknown[] } }).toSQL();
       statement = { text, params, select: /^\s*select\b/i.test(text) };
-      if (cache) remember(statements, textKey, statement);
+      if (cache) remember(texts, key, statement);
     }
     const client = drizzle.session?.client as PostgresClient | PgliteClient | undefined;
     if (!client || (statement.select && drizzle.$replicas && !session.inTransaction)) return NOT_TAKEN;
-    const rowsOf = (raw: unknown[][]) => {
-      if (mode === "run") return undefined;
-      const rows = raw.map((r) => this.decode(r, extras));
-      return mode === "get" ? rows[0] : rows;
-    };
     if (session.shared.driver === "pglite") {
       return (client as PgliteClient)
         .query(statement.text, argsOf(statement, values), { rowMode: "array" })
-        .then((result) => rowsOf(result.rows));
+        .then((result) => this.rowsOf(result.rows, mode, extras));
     }
     const query = (client as PostgresClient).unsafe(statement.text, argsOf(statement, values), { prepare: cache });
-    return mode === "run" ? query.then(() => undefined) : query.values().then(rowsOf);
+    return mode === "run" ? query.then(() => undefined) : query.values().then((raw) => this.rowsOf(raw, mode, extras));
+  }
+
+  /** The rows a statement returned as arrays, decoded; the first only for `get`. */
+  private rowsOf(raw: unknown[][], mode: Mode, extras: readonly string[]): Row<T> | Row<T>[] | undefined {
+    if (mode === "run") return undefined;
+    if (mode === "get") return raw.length === 0 ? undefined : this.decode(raw[0] as unknown[], extras);
+    const rows = new Array<Row<T>>(raw.length);
+    for (let i = 0; i < raw.length; i++) rows[i] = this.decode(raw[i] as unknown[], extras);
+    return rows;
   }
 
   /**
