@@ -1,6 +1,6 @@
 import type { Database } from "@groundwork/db";
 import { projects, recordChange, type ServiceContext, tasks, teams, tickets } from "@groundwork/domain";
-import { and, asc, eq, gt, isNull, or, type SQL } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gt, isNull, or, type SQL } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import type { PgDatabase } from "drizzle-orm/pg-core";
 import { jsonArrayFrom as pgJsonArrayFrom } from "kysely/helpers/postgres";
@@ -326,8 +326,31 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
         fn: insertOneWithCommit,
         against: insertOne(""),
       });
+      const rawGet = () => s`select * from tickets where id = ${nextId()} and deleted_at is null`;
+      // What the layer's get returns beyond the driver's row (timestamps as Dates, the row typed), and
+      // what it costs: the same select taken as arrays and decoded as the layer decodes them.
+      const columns = Object.values(getTableColumns(T))
+        .map((c) => c.name)
+        .join(", ");
+      const typedGet = () =>
+        s
+          .unsafe(`select ${columns} from tickets where id = $1 and deleted_at is null`, [nextId()], { prepare: true })
+          .values()
+          .then((rows) => (rows[0] ? db.repo(tickets).decode(rows[0]) : undefined));
+      diagnostics.push(
+        {
+          label: "get: the raw select as arrays, decoded into the row the layer returns, against the raw get",
+          fn: typedGet,
+          against: rawGet,
+        },
+        {
+          label: "get: the layer, against that decoded raw select",
+          fn: () => db.repo(tickets).get(nextId()),
+          against: typedGet,
+        },
+      );
       rawCases = [
-        { raw: () => s`select * from tickets where id = ${nextId()} and deleted_at is null` },
+        { raw: rawGet },
         {
           raw: () =>
             s`select * from tickets where project_id = ${readProject.id} and deleted_at is null

@@ -37,8 +37,8 @@ async function calibrate(fn: () => unknown, maxOps: number): Promise<number> {
 
 /**
  * Measures each function (awaited on every call, sync or not). After a warm-up that calibrates the
- * ops per sample (~SAMPLE_MS each), the samples of all functions are interleaved in rotating order
- * (a, b, c, b, c, a, …) so drift (GC, WAL checkpoints, the server's background work) hits all of
+ * ops per sample (~SAMPLE_MS each), the samples of all functions are interleaved, in a shuffled
+ * order each round, so drift (GC, WAL checkpoints, the server's background work) hits all of
  * them alike; each result is the median ns/op of its samples, which are kept in `perSample`. Under
  * BENCH_QUICK each function runs a handful of ops once.
  */
@@ -59,11 +59,12 @@ export async function measureAll(
   const ops: number[] = [];
   for (const fn of fns) ops.push(await calibrate(fn, maxOps));
   const samples: number[][] = fns.map(() => []);
+  const random = seeded(SAMPLES * fns.length);
   for (let s = 0; s < SAMPLES; s++) {
-    // Each round starts one function later (a b c, b c a, c a b, …), so none always follows the same
-    // one: what a function leaves behind (garbage to collect, server work) falls on all the others.
-    for (let j = 0; j < fns.length; j++) {
-      const i = (s + j) % fns.length;
+    // Each round runs the functions in an order of its own, so none always follows the same one: what
+    // a function leaves behind (garbage to collect, server work) falls on all the others alike.
+    // (Rotating one order, a b c then b c a, would keep b always after a.)
+    for (const i of shuffled(fns.length, random)) {
       const n = ops[i] ?? 1;
       samples[i]?.push((await runOps(fns[i] as () => unknown, n)) / n);
     }
@@ -72,6 +73,28 @@ export async function measureAll(
     nsPerOp: median(samples[i] ?? []),
     perSample: samples[i] ?? [],
   }));
+}
+
+/** A generator of numbers in [0, 1) from `seed` (mulberry32): the same orders on every run. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** 0 … n-1 in an order drawn from `random` (Fisher–Yates). */
+function shuffled(n: number, random: () => number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j] as number, order[i] as number];
+  }
+  return order;
 }
 
 /** `a ÷ b` round by round: sample i of each, taken side by side. */
