@@ -79,10 +79,18 @@ function digitsAt(text: string, from: number, to: number): number {
   return value;
 }
 
+/** The number the two digits of `text` at `at` write; -1 if one is not a digit. */
+function twoDigitsAt(text: string, at: number): number {
+  const tens = text.charCodeAt(at) - 48;
+  const ones = text.charCodeAt(at + 1) - 48;
+  return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : -1;
+}
+
 /**
  * `YYYY-MM-DD HH:MM:SS[.f…]+00` of the years 1000 to 9999, as a session in UTC writes nearly every
- * timestamp, read digit by digit: 85 ns against `new Date`'s 145, on every timestamp of every row
- * read from PostgreSQL. Undefined for any other text.
+ * timestamp, read digit by digit and made a time value by arithmetic: on every timestamp of every
+ * row read from PostgreSQL, where `new Date(text)`, and `Date.UTC` of the same digits, take a third
+ * longer. Undefined for any other text.
  */
 function utcTimestamp(text: string): Date | undefined {
   const n = text.length;
@@ -99,12 +107,28 @@ function utcTimestamp(text: string): Date | undefined {
     millis = places <= 3 ? fraction * 10 ** (3 - places) : Math.floor(fraction / 10 ** (places - 3));
   }
   const year = digitsAt(text, 0, 4);
-  const month = digitsAt(text, 5, 7);
-  const day = digitsAt(text, 8, 10);
-  const hours = digitsAt(text, 11, 13);
-  const minutes = digitsAt(text, 14, 16);
-  const seconds = digitsAt(text, 17, 19);
+  const month = twoDigitsAt(text, 5);
+  const day = twoDigitsAt(text, 8);
+  const hours = twoDigitsAt(text, 11);
+  const minutes = twoDigitsAt(text, 14);
+  const seconds = twoDigitsAt(text, 17);
   if (year < 1000 || month < 1 || month > 12 || day < 1 || day > 31) return undefined;
   if (hours < 0 || hours > 23 || minutes < 0 || minutes > 59 || seconds < 0 || seconds > 59) return undefined;
-  return new Date(Date.UTC(year, month - 1, day, hours, minutes, seconds, millis));
+  return new Date(
+    daysFromCivil(year, month, day) * DAY_MS + hours * 3_600_000 + minutes * 60_000 + seconds * 1000 + millis,
+  );
+}
+
+/**
+ * The day number (days since 1970-01-01) of a date of the proleptic Gregorian calendar, by Howard
+ * Hinnant's `days_from_civil`, the inverse of the arithmetic in `isoString`. Days past the month's
+ * end roll over, as `Date.UTC`'s do.
+ */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
 }
