@@ -337,6 +337,17 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
           .unsafe(`select ${columns} from tickets where id = $1 and deleted_at is null`, [nextId()], { prepare: true })
           .values()
           .then((rows) => (rows[0] ? db.repo(tickets).decode(rows[0]) : undefined));
+      const rawList = () =>
+        s`select * from tickets where project_id = ${readProject.id} and deleted_at is null
+          and (created_at > ${afterAt} or (created_at = ${afterAt} and id > ${after.id}))
+          order by created_at, id limit 51`;
+      const typedList = () =>
+        s
+          .unsafe(LIST_SQL(true).replace("select *", `select ${columns}`), [readProject.id, afterAt, after.id], {
+            prepare: true,
+          })
+          .values()
+          .then((rows) => rows.map((row) => db.repo(tickets).decode(row)));
       diagnostics.push(
         {
           label: "get: the raw select as arrays, decoded into the row the layer returns, against the raw get",
@@ -348,15 +359,21 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
           fn: () => db.repo(tickets).get(nextId()),
           against: typedGet,
         },
+        {
+          label: "list 50: the raw select as arrays, decoded into the rows the layer returns, against the raw list",
+          fn: typedList,
+          against: rawList,
+        },
+        {
+          label: "list 50: the layer, against that decoded raw select",
+          fn: () =>
+            db.repo(tickets).list({ where: { projectId: readProject.id }, sort: "createdAt", limit: 50, cursor }),
+          against: typedList,
+        },
       );
       rawCases = [
         { raw: rawGet },
-        {
-          raw: () =>
-            s`select * from tickets where project_id = ${readProject.id} and deleted_at is null
-              and (created_at > ${afterAt} or (created_at = ${afterAt} and id > ${after.id}))
-              order by created_at, id limit 51`,
-        },
+        { raw: rawList },
         { raw: insertOne("") },
         { raw: insertMany },
         { raw: () => s.unsafe(PG_WITH_TASKS_SQL, [nextWithTasks()], { prepare: true }) },
