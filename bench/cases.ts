@@ -1,6 +1,6 @@
 import type { Database } from "@groundwork/db";
 import { projects, recordChange, type ServiceContext, tasks, teams, tickets } from "@groundwork/domain";
-import { and, asc, eq, getTableColumns, gt, isNull, or, type SQL } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gt, gte, isNull, or, type SQL } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import type { PgDatabase } from "drizzle-orm/pg-core";
 import { jsonArrayFrom as pgJsonArrayFrom } from "kysely/helpers/postgres";
@@ -223,8 +223,8 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
   const GET_SQL = (pg: boolean) => `select * from tickets where id = ${pg ? "$1" : "?"} and deleted_at is null`;
   const LIST_SQL = (pg: boolean) =>
     pg
-      ? "select * from tickets where project_id = $1 and deleted_at is null and (created_at > $2 or (created_at = $2 and id > $3)) order by created_at, id limit 51"
-      : "select * from tickets where project_id = ? and deleted_at is null and (created_at > ? or (created_at = ? and id > ?)) order by created_at, id limit 51";
+      ? "select * from tickets where project_id = $1 and deleted_at is null and created_at >= $2 and (created_at > $2 or (created_at = $2 and id > $3)) order by created_at, id limit 51"
+      : "select * from tickets where project_id = ? and deleted_at is null and created_at >= ? and (created_at > ? or (created_at = ? and id > ?)) order by created_at, id limit 51";
   const INSERT_TICKET_SQL = (pg: boolean) =>
     `insert into tickets (${TICKET_COLUMNS.join(", ")}) values (${placeholders(12, 1, pg)})`;
   const INSERT_AUDIT_SQL = (pg: boolean) =>
@@ -270,7 +270,7 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
       });
       rawCases = [
         { raw: () => get.get(nextId()) },
-        { raw: () => list.all(readProject.id, afterAt, afterAt, after.id) },
+        { raw: () => list.all(readProject.id, afterAt, afterAt, afterAt, after.id) },
         { raw: () => insertOne(ticketValues()) },
         { raw: () => insertMany(manyValues()) },
         {
@@ -338,7 +338,7 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
           .values()
           .then((rows) => (rows[0] ? db.repo(tickets).decode(rows[0]) : undefined));
       const rawList = () =>
-        s`select * from tickets where project_id = ${readProject.id} and deleted_at is null
+        s`select * from tickets where project_id = ${readProject.id} and deleted_at is null and created_at >= ${afterAt}
           and (created_at > ${afterAt} or (created_at = ${afterAt} and id > ${after.id}))
           order by created_at, id limit 51`;
       const typedList = () =>
@@ -441,6 +441,7 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
             and(
               eq(T.projectId, readProject.id),
               notDeleted,
+              gte(T.createdAt, after.createdAt),
               or(gt(T.createdAt, after.createdAt), and(eq(T.createdAt, after.createdAt), gt(T.id, after.id))),
             ),
           )
@@ -452,6 +453,7 @@ export async function runCases(target: Target): Promise<CaseResult[]> {
           .selectAll()
           .where("project_id", "=", readProject.id)
           .where("deleted_at", "is", null)
+          .where("created_at", ">=", afterAt)
           .where((eb) =>
             eb.or([eb("created_at", ">", afterAt), eb.and([eb("created_at", "=", afterAt), eb("id", ">", after.id)])]),
           )

@@ -1026,6 +1026,18 @@ export class Repository<T extends AnyTable> {
     return () => {
       const alternatives: SQL[] = [];
       const equalSoFar: SQL[] = [];
+      // Every row after the cursor is at or past it on the first key. Said on its own, the index on
+      // that key (after the filter's equalities) starts its scan at the cursor; the alternatives
+      // alone are an OR that the index cannot seek by, and a page deep in a list scanned every row
+      // before it (1,000 rows filtered out for the page after row 1,000 on PostgreSQL).
+      const [first] = sort;
+      const firstName = names[0];
+      const from =
+        first && firstName !== undefined && (first.descending || !first.nullable)
+          ? first.descending
+            ? sql`${this.sortTarget(first.key)} <= ${placeholder(firstName)}`
+            : sql`${this.sortTarget(first.key)} >= ${placeholder(firstName)}`
+          : undefined;
       sort.forEach((s, i) => {
         const column = this.sortTarget(s.key);
         const name = names[i];
@@ -1037,7 +1049,9 @@ export class Repository<T extends AnyTable> {
         if (after) alternatives.push(allOf([...equalSoFar, after]) as SQL);
         equalSoFar.push(value === undefined ? isNull(column) : sql`${column} = ${value}`);
       });
-      return alternatives.length === 0 ? sql`1 = 0` : (or(...alternatives) as SQL);
+      if (alternatives.length === 0) return sql`1 = 0`;
+      const after = or(...alternatives) as SQL;
+      return from ? (allOf([from, after]) as SQL) : after;
     };
   }
 
