@@ -4,9 +4,23 @@ import { z } from "@hono/zod-openapi";
 
 export const MAX_PAGE = 200;
 
+/**
+ * A whole-number query parameter from `min` to `max`, `fallback` when absent. Written in decimal
+ * digits only: `Number` would also read `0x10`, `1e1`, ` 5` and `5.0`, which are refused here.
+ */
+export function wholeNumberQuery(min: number, max: number, fallback: number, description: string) {
+  return z
+    .string()
+    .regex(/^[0-9]+$/, `a whole number from ${min} to ${max}, in digits`)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .default(fallback)
+    .openapi({ type: "integer", minimum: min, maximum: max, default: fallback, description });
+}
+
 /** `?limit&cursor&count&sort`, shared by every list route. */
 export const listQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50).openapi({ description: "rows per page, 1–200" }),
+  limit: wholeNumberQuery(1, MAX_PAGE, 50, `rows per page, 1–${MAX_PAGE}`),
   cursor: z.string().max(2000).optional().openapi({ description: "`nextCursor` of the previous page" }),
   count: z
     .enum(["true", "false"])

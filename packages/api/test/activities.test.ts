@@ -212,6 +212,11 @@ describe.each(testDialects())("activities over HTTP on $name", (dialect) => {
 
     await expectProblem(as(alice).mine({ cursor: "garbage" }), 400, "validation_failed");
     await expectProblem(as(alice).mine({ limit: "0" }), 400, "validation_failed");
+    // Digits only: what Number() would also read is refused, not taken as another number.
+    for (const limit of ["0x10", "1e1", " 5", "5.0", "+5", ""]) {
+      await expectProblem(as(alice).mine({ limit }), 400, "validation_failed");
+    }
+    expect((await as(alice).mine({ verb: "step", limit: "02" })).data).toHaveLength(2);
     const newcomer = await api.person("Newcomer");
     expect((await as(newcomer).mine()).data).toEqual([]);
   });

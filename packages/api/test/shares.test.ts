@@ -78,6 +78,8 @@ describe.each(testDialects())("share links' public view on $name", (dialect) => 
       ["?limit=0", "query.limit"],
       ["?limit=201", "query.limit"],
       ["?limit=two", "query.limit"],
+      ["?limit=0x2", "query.limit"],
+      ["?limit=2e0", "query.limit"],
       ["?cursor=not-a-cursor", "query.cursor"],
     ] as const) {
       const res = await shared(query);

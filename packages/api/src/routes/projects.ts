@@ -13,7 +13,7 @@ import type { AppDependencies } from "../env.js";
 import { etagHeader, expectedVersion, IF_MATCH } from "../etag.js";
 import { publicRoute } from "../middleware/auth.js";
 import { authenticated, jsonBody, jsonResponse, problems } from "../openapi.js";
-import { listOptions, listQuery, pageOf } from "../pagination.js";
+import { listOptions, listQuery, pageOf, wholeNumberQuery } from "../pagination.js";
 import { router } from "../router.js";
 import { named } from "../schemas.js";
 
@@ -65,13 +65,12 @@ const idParam = z.object({ id: z.uuid() });
 const collaboratorParam = z.object({ id: z.uuid(), userId: z.uuid() });
 const tokenParam = z.object({ token: projectService.shareToken });
 const sharedQuery = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(projectService.SHARED_TICKET_LIMIT)
-    .default(projectService.SHARED_TICKET_LIMIT)
-    .openapi({ description: `tickets per page, 1–${projectService.SHARED_TICKET_LIMIT} (default)` }),
+  limit: wholeNumberQuery(
+    1,
+    projectService.SHARED_TICKET_LIMIT,
+    projectService.SHARED_TICKET_LIMIT,
+    `tickets per page, 1–${projectService.SHARED_TICKET_LIMIT} (default)`,
+  ),
   cursor: listQuery.shape.cursor,
 });
 const projectQuery = listQuery.extend({

@@ -3,7 +3,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { serviceContext } from "../context.js";
 import type { AppDependencies } from "../env.js";
 import { authenticated, jsonResponse, problems } from "../openapi.js";
-import { commaList } from "../pagination.js";
+import { commaList, wholeNumberQuery } from "../pagination.js";
 import { router } from "../router.js";
 
 const SearchResultSchema = z
@@ -29,7 +29,7 @@ const searchQuery = z.object({
   teamId: z.uuid().optional().openapi({ description: "only this team's projects and prompts" }),
   projectId: z.uuid().optional().openapi({ description: "only this project" }),
   types: commaList(searchService.searchTypes, "only these kinds"),
-  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: "most results, 1–100" }),
+  limit: wholeNumberQuery(1, 100, 20, "most results, 1–100"),
 });
 
 const search = createRoute({
