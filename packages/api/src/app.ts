@@ -28,6 +28,14 @@ import { ticketsRoutes } from "./routes/tickets.js";
 
 export const API_BASE = "/api/v1";
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
+/**
+ * The body limit of the routes that write a file's content (up to `maxFileContentLength`, 1,048,576
+ * characters): room for the longest content in any characters, each at most 6 bytes in JSON
+ * (`\u0001`), with the file's other fields.
+ */
+const FILE_BODY_LIMIT = 8 * 1024 * 1024;
+/** `POST /projects/{id}/files` and `PATCH /files/{id}`. */
+const FILE_WRITE = new RegExp(`^${API_BASE}/(?:projects/[^/]+/files|files/[^/]+)$`);
 
 const statusCodes: Record<number, ProblemCode> = {
   400: "validation_failed",
@@ -39,6 +47,20 @@ const statusCodes: Record<number, ProblemCode> = {
   415: "unsupported_media_type",
   429: "rate_limited",
 };
+
+/** Refuses a body over `maxSize` bytes with a 413 problem document. */
+function bodyLimitOf(maxSize: number) {
+  return bodyLimit({
+    maxSize,
+    // The rest of the body is never read, so the connection cannot serve another request: say so,
+    // or a client reusing it finds it closed under its next request.
+    onError: (c) =>
+      sendProblem(c, "payload_too_large", {
+        detail: `the body may have at most ${maxSize} bytes`,
+        headers: { Connection: "close" },
+      }),
+  });
+}
 
 /**
  * The HTTP application: every route under /api/v1, the OpenAPI document at /openapi.json and its
@@ -68,19 +90,17 @@ export function createApp(deps: AppDependencies) {
     answerJson(c);
     return logRequest(c, next);
   });
-  const limitBody = bodyLimit({
-    maxSize: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    // The rest of the body is never read, so the connection cannot serve another request: say so,
-    // or a client reusing it finds it closed under its next request.
-    onError: (c) =>
-      sendProblem(c, "payload_too_large", {
-        detail: `the body may have at most ${deps.bodyLimit ?? DEFAULT_BODY_LIMIT} bytes`,
-        headers: { Connection: "close" },
-      }),
-  });
+  const limit = deps.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const limitBody = bodyLimitOf(limit);
+  const limitFileBody = bodyLimitOf(Math.max(limit, FILE_BODY_LIMIT));
   // A body over the limit is refused whatever the method, before anything reads it; a request that
   // declares none skips the limit, which would ask the adapter for a body.
-  app.use((c, next) => (declaresBody(c) ? limitBody(c, next) : next()));
+  app.use((c, next) => {
+    if (!declaresBody(c)) return next();
+    const method = c.req.method;
+    const writesFile = (method === "POST" || method === "PATCH") && FILE_WRITE.test(c.req.path);
+    return (writesFile ? limitFileBody : limitBody)(c, next);
+  });
   // Only POST, PUT and PATCH routes read a body: other requests skip the media-type check (each
   // middleware a request passes through costs it).
   app.on(["POST", "PUT", "PATCH"], "*", requireJsonBody);

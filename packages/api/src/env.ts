@@ -7,7 +7,7 @@ export interface AppDependencies {
   db: Database;
   auth: Auth;
   logger: Logger;
-  /** Largest accepted request body, in bytes (default 1 MiB). */
+  /** Largest accepted request body, in bytes (default 1 MiB; the routes that write a file's content take at least 8 MiB). */
   bodyLimit?: number;
   /** Answers whether the schema is current, for /ready. */
   migrationsCurrent?: () => Promise<boolean>;

@@ -1,9 +1,7 @@
-import { ApiError, type Client, createClient, unwrap } from "@groundwork/client";
+import { ApiError, type Client, unwrap } from "@groundwork/client";
 import { testDialects } from "@groundwork/db/testing";
-import { auditLogs, fileAnalyses, maxFileContentLength, selectedFiles } from "@groundwork/domain";
-import pino from "pino";
+import { auditLogs, fileAnalyses, files, maxFileContentLength, selectedFiles } from "@groundwork/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServer } from "../src/index.js";
 import { type Person, startTestApi, type TestApi } from "./harness.js";
 
 type FileBody = {
@@ -242,25 +240,41 @@ describe.each(testDialects())("files, analyses and selected files over HTTP on $
     await expectProblem(m.files(projectId, { sort: "content" }), 400, "validation_failed");
   });
 
-  it("caps content: one character too many is a validation error", async () => {
-    const { projectId } = await freshProject();
-    // The default body limit (1 MiB) would answer 413 first: a server with room for the body.
-    const big = await startServer({ db: api.db, logger: pino({ level: "silent" }), port: 0, bodyLimit: 4 << 20 });
-    try {
-      const client = createClient(big.url, { token: member.accessToken });
-      const at = (content: string) =>
-        unwrap(
-          client.api.v1.projects[":id"].files.$post({
-            param: { id: projectId },
-            json: { path: "big.txt", checksum: "b", content },
-          }),
-        );
-      const error = await expectProblem(at("x".repeat(maxFileContentLength + 1)), 400, "validation_failed");
-      expect(error.problem.errors?.map((e) => e.path)).toEqual(["body.content"]);
-      expect((await at("x".repeat(maxFileContentLength))).size).toBe(maxFileContentLength);
-    } finally {
-      await big.close();
-    }
+  it("takes content up to its cap with the default body limit; one character more is a validation error", async () => {
+    const { teamId, projectId } = await freshProject();
+    const client = api.client(member.accessToken);
+    const at = (content: string) =>
+      unwrap(
+        client.api.v1.projects[":id"].files.$post({
+          param: { id: projectId },
+          json: { path: "big.txt", checksum: "b", content },
+        }),
+      );
+    const error = await expectProblem(at("x".repeat(maxFileContentLength + 1)), 400, "validation_failed");
+    expect(error.problem.errors?.map((e) => e.path)).toEqual(["body.content"]);
+    const file = await at("x".repeat(maxFileContentLength));
+    expect(file.size).toBe(maxFileContentLength);
+    // The longest content in characters that JSON writes as six bytes each, with room to spare.
+    const control = "\u0001".repeat(maxFileContentLength);
+    const patched = await unwrap(
+      client.api.v1.files[":id"].$patch({ param: { id: file.id }, json: { content: control } }),
+    );
+    expect(patched.content).toBe(control);
+    // Other routes keep the 1 MiB limit, and a file's body has a limit too.
+    const tooBig = await fetch(`${api.url}/api/v1/projects/${projectId}/files`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${member.accessToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ path: "huge.txt", checksum: "h", content: "x".repeat(9 * 1024 * 1024) }),
+    });
+    expect(tooBig.status).toBe(413);
+    expect(((await tooBig.json()) as { detail: string }).detail).toBe("the body may have at most 8388608 bytes");
+    const prompt = await fetch(`${api.url}/api/v1/teams/${teamId}/prompts`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${member.accessToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ title: "Big", content: "x".repeat(2 * 1024 * 1024) }),
+    });
+    expect(prompt.status).toBe(413);
+    expect(await api.db.repo(files).count({ projectId })).toBe(1);
   });
 
   it("treats an analysis of another checksum as a miss, and lists it as stale", async () => {
