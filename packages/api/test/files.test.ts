@@ -240,6 +240,21 @@ describe.each(testDialects())("files, analyses and selected files over HTTP on $
     await expectProblem(m.files(projectId, { sort: "content" }), 400, "validation_failed");
   });
 
+  it("says a path whose last segment is too long for a name is the path's fault, unless a name is given", async () => {
+    const { projectId } = await freshProject();
+    const m = as(member);
+    const long = `docs/${"n".repeat(256)}.md`;
+    const created = await expectProblem(m.upsert(projectId, { path: long, checksum: "l" }), 400, "validation_failed");
+    expect(created.problem.errors?.map((e) => e.path)).toEqual(["body.path"]);
+    const named = await m.upsert(projectId, { path: long, name: "long.md", checksum: "l" });
+    expect(named).toMatchObject({ path: long, name: "long.md", extension: "md" });
+    const file = await m.upsert(projectId, { path: "docs/short.md", checksum: "s" });
+    const moved = await expectProblem(m.patch(file.id, { path: `${long}x` }), 400, "validation_failed");
+    expect(moved.problem.errors?.map((e) => e.path)).toEqual(["body.path"]);
+    expect(await m.get(file.id)).toMatchObject({ path: "docs/short.md", name: "short.md" });
+    expect((await m.files(projectId)).data.map((f) => f.path).sort()).toEqual([long, "docs/short.md"].sort());
+  });
+
   it("takes content up to its cap with the default body limit; one character more is a validation error", async () => {
     const { teamId, projectId } = await freshProject();
     const client = api.client(member.accessToken);

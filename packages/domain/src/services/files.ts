@@ -114,10 +114,25 @@ async function fileAccess(db: Session, ctx: ServiceContext, fileId: string, need
   return { file, access };
 }
 
-/** The last segment of a path: `src/app.ts` → `app.ts`. */
+/** The longest name a file has (its column's length). */
+const MAX_NAME_LENGTH = 255;
+
+/**
+ * The last segment of a path: `src/app.ts` → `app.ts`. The caller gave the path, not the name, so a
+ * segment too long for a name is their path's fault, and said at `path`.
+ */
 function nameOf(path: string): string {
   const segments = path.split(/[\\/]/).filter((s) => s.length > 0);
-  return segments.at(-1) ?? path;
+  const name = segments.at(-1) ?? path;
+  if (name.length > MAX_NAME_LENGTH) {
+    throw new ValidationError([
+      {
+        path: ["path"],
+        message: `the last segment, the file's name, may have at most ${MAX_NAME_LENGTH} characters (or give a name)`,
+      },
+    ]);
+  }
+  return name;
 }
 
 /** The extension of a name, lower-cased and without the dot; none for `Makefile` or `.env`. */
