@@ -377,6 +377,20 @@ describe.each(testDialects())("repository on $name", (dialect) => {
       ).rejects.toBeInstanceOf(ValidationError);
     }
     await expect(itemRepo.list({ sort: "rank", cursor: forge([1, owner.id]) })).resolves.toBeDefined();
+    // ... and so are values their column could hold but the two dialects would not compare alike.
+    const forgeFor = (sort: string, values: unknown[]) =>
+      Buffer.from(JSON.stringify([`${sort},id`, values])).toString("base64url");
+    for (const [sort, value] of [
+      ["title", "a\u0000b"],
+      ["title", "\ud800"],
+      ["createdAt", { d: 8.64e15 }],
+      ["createdAt", { d: -8.64e15 }],
+    ] as const) {
+      await expect(
+        itemRepo.list({ sort: sort as "title", cursor: forgeFor(sort, [value, owner.id]) }),
+        JSON.stringify(value),
+      ).rejects.toBeInstanceOf(ValidationError);
+    }
     // A malformed uuid filter answers the same on both dialects.
     await expect(itemRepo.get("not-a-uuid")).rejects.toBeInstanceOf(ValidationError);
     await expect(itemRepo.list({ where: { ownerId: { in: ["x"] } } })).rejects.toBeInstanceOf(ValidationError);

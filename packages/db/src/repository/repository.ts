@@ -1004,9 +1004,12 @@ export class Repository<T extends AnyTable> {
     return sql`(case ${this.columnOf(key)} ${sql.raw(cases)} end)`;
   }
 
-  /** A cursor is opaque but not trusted: each value must fit its column, or the cursor is invalid. */
+  /**
+   * A cursor is opaque but not trusted: each value must fit its column, and be one both dialects
+   * compare alike (the rule filter values are bound by), or the cursor is invalid.
+   */
   private assertCursorValue(key: string, value: unknown): void {
-    if (!fitsColumn(this.definition.info.columns[key], value)) {
+    if (!fitsColumn(this.definition.info.columns[key], value) || storableIssues(value).length > 0) {
       throw new ValidationError([{ path: ["cursor"], message: "invalid or expired cursor" }]);
     }
   }
