@@ -114,8 +114,8 @@ async function fileAccess(db: Session, ctx: ServiceContext, fileId: string, need
   return { file, access };
 }
 
-/** The longest name a file has (its column's length). */
-const MAX_NAME_LENGTH = 255;
+/** The longest name a file has: its column's length. */
+const MAX_NAME_LENGTH = files.info.columns.name?.length ?? Number.POSITIVE_INFINITY;
 
 /**
  * The last segment of a path: `src/app.ts` → `app.ts`. The caller gave the path, not the name, so a
