@@ -16,7 +16,7 @@ import { agentsRoutes } from "./routes/agents.js";
 import { authRoutes } from "./routes/auth.js";
 import { chatsRoutes } from "./routes/chats.js";
 import { costsRoutes } from "./routes/costs.js";
-import { filesRoutes } from "./routes/files.js";
+import { fileContentWrites, filesRoutes } from "./routes/files.js";
 import { meRoutes } from "./routes/me.js";
 import { projectsRoutes } from "./routes/projects.js";
 import { promptsRoutes } from "./routes/prompts.js";
@@ -34,8 +34,16 @@ const DEFAULT_BODY_LIMIT = 1024 * 1024;
  * (`\u0001`), with the file's other fields.
  */
 const FILE_BODY_LIMIT = 8 * 1024 * 1024;
-/** `POST /projects/{id}/files` and `PATCH /files/{id}`. */
-const FILE_WRITE = new RegExp(`^${API_BASE}/(?:projects/[^/]+/files|files/[^/]+)$`);
+
+/** Whether a request is for one of `routes` (their OpenAPI paths, under API_BASE). */
+function routeMatcher(routes: readonly { method: string; path: string }[]) {
+  const patterns = routes.map((route) => ({
+    method: route.method.toUpperCase(),
+    path: new RegExp(`^${API_BASE}${route.path.replace(/\{[^/}]+\}/g, "[^/]+")}$`),
+  }));
+  return (method: string, path: string) => patterns.some((p) => p.method === method && p.path.test(path));
+}
+const writesFileContent = routeMatcher(fileContentWrites);
 
 const statusCodes: Record<number, ProblemCode> = {
   400: "validation_failed",
@@ -97,9 +105,7 @@ export function createApp(deps: AppDependencies) {
   // declares none skips the limit, which would ask the adapter for a body.
   app.use((c, next) => {
     if (!declaresBody(c)) return next();
-    const method = c.req.method;
-    const writesFile = (method === "POST" || method === "PATCH") && FILE_WRITE.test(c.req.path);
-    return (writesFile ? limitFileBody : limitBody)(c, next);
+    return (writesFileContent(c.req.method, c.req.path) ? limitFileBody : limitBody)(c, next);
   });
   // Only POST, PUT and PATCH routes read a body: other requests skip the media-type check (each
   // middleware a request passes through costs it).

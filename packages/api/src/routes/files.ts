@@ -113,6 +113,9 @@ const updateFile = createRoute({
     ...problems("unauthenticated", "forbidden", "not_found", "conflict"),
   },
 });
+/** The routes that take a file's content, whose bodies may pass the general limit (see createApp). */
+export const fileContentWrites = [upsertFile, updateFile] as const;
+
 const deleteFile = createRoute({
   method: "delete",
   path: "/files/{id}",
