@@ -258,6 +258,31 @@ describe.each(testDialects())("HTTP conventions on $name", (dialect) => {
         expect(id).not.toBe(bad);
       }
     });
+
+    it("keeps an id as long as the audit trail holds, and replaces a longer one, so a write never fails on it", async () => {
+      const audited: string[] = [];
+      for (const [length, kept] of [
+        [128, true],
+        [129, false],
+      ] as const) {
+        const given = "r".repeat(length);
+        const res = await call("/api/v1/teams", {
+          ...jsonPost(JSON.stringify({ name: `Request id ${length}`, slug: `request-id-${length}` })),
+          headers: authed({ "Content-Type": "application/json", "X-Request-Id": given }),
+        });
+        expect(res.status, await res.clone().text()).toBe(201);
+        const id = res.headers.get("x-request-id");
+        if (kept) expect(id).toBe(given);
+        else expect(id).toMatch(/^[0-9a-f-]{36}$/);
+        const team = (await res.json()) as { id: string };
+        const logs = await call(`/api/v1/teams/${team.id}/audit-logs`, { headers: authed() });
+        const { data } = (await logs.json()) as { data: { action: string; requestId: string | null }[] };
+        const created = data.find((log) => log.action === "team.created");
+        audited.push(created?.requestId ?? "");
+        expect(created?.requestId).toBe(id);
+      }
+      expect(audited[0]).toHaveLength(128);
+    });
   });
 
   describe("problem documents", () => {

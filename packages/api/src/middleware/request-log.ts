@@ -1,11 +1,15 @@
 import { randomUUID } from "node:crypto";
+import { auditLogs } from "@groundwork/domain";
 import { createMiddleware } from "hono/factory";
 import type { Logger } from "pino";
 import type { AppEnv } from "../env.js";
 import { carriesRequestId } from "../respond.js";
 
-/** A caller's own X-Request-Id is kept when it is short and plain; otherwise the request gets a new one. */
-const USABLE_REQUEST_ID = /^[\w\-=]{1,255}$/;
+/**
+ * A caller's own X-Request-Id is kept when it is plain and fits the audit trail's column, where every
+ * change the request makes records it; otherwise the request gets a new one.
+ */
+const USABLE_REQUEST_ID = new RegExp(`^[\\w\\-=]{1,${auditLogs.info.columns.requestId?.length ?? ""}}$`);
 
 /**
  * Gives the request its id (`X-Request-Id` on the answer, `requestId` in the context) and logs one
