@@ -618,4 +618,32 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     expect(raw?.kind).toBe("object");
     expect(raw?.flag).toBe(dialect.dialect === "sqlite" ? 1 : true);
   });
+
+  it("reads JSON back as it was written, strings that read as JSON text included", async () => {
+    const owner = await newOwner("JsonValues");
+    const values: unknown[] = ["123", "true", "null", '"quoted"', "[1]", "{}", "plain", 123, [1, "2"], { a: "1" }];
+    const created = await itemRepo.createMany(
+      values.map((value, i) => ({ ownerId: owner.id, title: `value ${i}`, data: value as never })),
+    );
+    expect(created.map((item) => item.data)).toEqual(values);
+    const byTitle = (rows: readonly { title: string; data: unknown }[]) =>
+      rows.map((row) => [row.title, row.data]).sort(([a], [b]) => String(a).localeCompare(String(b)));
+    const expected = values
+      .map((value, i) => [`value ${i}`, value])
+      .sort(([a], [b]) => String(a).localeCompare(String(b)));
+    for (const [i, value] of values.entries()) {
+      expect((await itemRepo.get(created[i]?.id as string))?.data, JSON.stringify(value)).toEqual(value);
+    }
+    expect(byTitle((await itemRepo.list({ where: { ownerId: owner.id }, limit: 50 })).data)).toEqual(expected);
+    const include = { items: { table: items, foreignKey: "ownerId" } } as const;
+    expect(byTitle((await ownerRepo.getWith(owner.id, include)).items)).toEqual(expected);
+    const updated = await itemRepo.update(created[0]?.id as string, { data: "456" as never });
+    expect(updated.data).toBe("456");
+    if (dialect.dialect === "postgres") {
+      const [kind] = await db.execute<{ kind: string }>(
+        (await import("drizzle-orm")).sql`select jsonb_typeof(data) as kind from items where id = ${created[1]?.id}`,
+      );
+      expect(kind?.kind).toBe("string");
+    }
+  });
 });
