@@ -3,6 +3,7 @@ import { DatabaseUnavailableError, DataError } from "@groundwork/db";
 import { backup, backupHelp } from "./commands/backup.js";
 import { bench, benchHelp } from "./commands/bench.js";
 import { migrate, migrateHelp } from "./commands/migrate.js";
+import { restore, restoreHelp } from "./commands/restore.js";
 import { seed, seedHelp } from "./commands/seed.js";
 import { serve, serveHelp } from "./commands/serve.js";
 import { transfer, transferHelp } from "./commands/transfer.js";
@@ -17,6 +18,7 @@ Commands:
   migrate    status | up | down: move the schema forward or back
   seed       migrate and seed the demo workspace into an empty database
   backup     write a copy of the database to a file
+  restore    restore a backup into an empty database
   transfer   copy every row into another database, SQLite or PostgreSQL, and check the copy
   bench      run the benchmarks (from a checkout of the repository)
 
@@ -29,6 +31,7 @@ const commands: Record<string, { run: (args: string[], out: Output) => Promise<n
   migrate: { run: migrate, help: migrateHelp },
   seed: { run: seed, help: seedHelp },
   backup: { run: backup, help: backupHelp },
+  restore: { run: restore, help: restoreHelp },
   transfer: { run: transfer, help: transferHelp },
   bench: { run: bench, help: benchHelp },
 };

@@ -1,9 +1,9 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { type Database, type DatabaseTarget, openDatabase, parseDatabaseUrl } from "@groundwork/db";
 import { tables } from "@groundwork/domain";
 import type { Config } from "./config.js";
-import { fileFailure, isDirectory, makeDirs } from "./files.js";
+import { fileFailure, isDirectory, makeDirs, removeMade } from "./files.js";
 import { CommandFailure, UsageError } from "./output.js";
 
 /** Opens the configured database with the workspace's tables; a SQLite file or PGlite folder is made if missing. */
@@ -67,6 +67,43 @@ export function placeOf(target: DatabaseTarget): { kind: "file" | "folder"; path
   if (target.driver === "better-sqlite3" && target.file !== ":memory:") return { kind: "file", path: target.file };
   if (target.driver === "pglite" && target.dataDir !== undefined) return { kind: "folder", path: target.dataDir };
   return undefined;
+}
+
+/**
+ * What a command that fills a new database (transfer, restore) made of the SQLite file or PGlite
+ * folder at `target`, and what removes it again when the command fails: a file or folder left
+ * behind would look like a copy. Pass `made` to `openDatabaseAt`, which adds the folders it makes.
+ * A file or folder that held something before is left as it is; so is a server's database.
+ */
+export function madePlace(target: DatabaseTarget): { made: string[]; remove(): void } {
+  const place = placeOf(target);
+  const fresh = place === undefined ? "server" : !existsSync(place.path) ? "missing" : isEmptyFolder(place.path);
+  const made: string[] = [];
+  return {
+    made,
+    remove() {
+      if (place === undefined) return;
+      if (fresh === "missing") {
+        const files =
+          place.kind === "file" ? ["", "-wal", "-shm", "-journal"].map((s) => place.path + s) : [place.path];
+        removeMade(files, made);
+      } else if (fresh === true) {
+        // An empty folder that was there stays, emptied again.
+        removeMade(
+          readdirSync(place.path).map((name) => path.join(place.path, name)),
+          [],
+        );
+      }
+    },
+  };
+}
+
+function isEmptyFolder(folder: string): boolean {
+  try {
+    return readdirSync(folder).length === 0;
+  } catch {
+    return false;
+  }
 }
 
 /** The SQLite file, or PGlite folder without a database in it (no PG_VERSION), that is not there. */

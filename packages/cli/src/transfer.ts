@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import type { AnyTable, Database, Session } from "@groundwork/db";
-import { CommandFailure } from "./output.js";
+import { type AnyTable, type Database, DatabaseUnavailableError, Migrator, type Session } from "@groundwork/db";
+import { migrationsDir } from "@groundwork/domain";
+import { CommandFailure, UsageError } from "./output.js";
 
 /** Rows read and written at a time. */
 const PAGE = 500;
@@ -73,35 +74,74 @@ async function* rowsOf(db: Session, table: AnyTable): AsyncGenerator<Record<stri
   } while (cursor);
 }
 
+/** The hash of one row as the layer reads it (see `digestOf`). */
+export function rowHash(row: Record<string, unknown>): string {
+  return createHash("sha256")
+    .update(JSON.stringify(canonical(row)))
+    .digest("hex");
+}
+
+/** A table's digest from the hashes of its rows (`rowHash`), in whatever order they came; sorts them. */
+export function digestOfHashes(hashes: string[]): string {
+  hashes.sort();
+  const digest = createHash("sha256");
+  for (const hash of hashes) digest.update(hash);
+  return digest.digest("hex");
+}
+
 /**
  * A digest of a table's rows as the layer reads them, whatever the dialect: each row's canonical
  * JSON is hashed, and the sorted hashes hashed again, so the order the dialects sort text in does
  * not matter. `progress` hears the number of rows hashed so far after each page.
  */
-async function digestOf(
+export async function digestOf(
   db: Session,
   table: AnyTable,
   progress: (rows: number) => void = () => {},
 ): Promise<{ rows: number; digest: string }> {
   const hashes: string[] = [];
   for await (const page of rowsOf(db, table)) {
-    for (const row of page)
-      hashes.push(
-        createHash("sha256")
-          .update(JSON.stringify(canonical(row)))
-          .digest("hex"),
-      );
+    for (const row of page) hashes.push(rowHash(row));
     progress(hashes.length);
   }
-  hashes.sort();
-  const digest = createHash("sha256");
-  for (const hash of hashes) digest.update(hash);
-  return { rows: hashes.length, digest: digest.digest("hex") };
+  return { rows: hashes.length, digest: digestOfHashes(hashes) };
+}
+
+/** What a copy's messages call it and the side it copies from: "copy" and "source" unless told. */
+export interface CopyWords {
+  copy: string;
+  source: string;
+}
+
+const TRANSFER_WORDS: CopyWords = { copy: "copy", source: "source" };
+
+/**
+ * Throws the CommandFailure that rolls a copy back when a table of the copy does not hold as many
+ * rows, with the same digest, as its source.
+ */
+export function refuseMismatch(
+  table: string,
+  source: { rows: number; digest: string },
+  copy: { rows: number; digest: string },
+  words: CopyWords = TRANSFER_WORDS,
+): void {
+  if (source.rows !== copy.rows) {
+    throw new CommandFailure(
+      `the ${words.copy} of ${table} holds ${copy.rows} rows, the ${words.source} ${source.rows}: nothing was kept`,
+    );
+  }
+  if (source.digest !== copy.digest) {
+    throw new CommandFailure(
+      `the checksum of ${table} differs after the ${words.copy} (${source.rows} rows on each side): some values did not survive the ${words.copy}; nothing was kept`,
+    );
+  }
 }
 
 export interface TransferOptions {
   /** A line of progress within a table every so many rows (default 10 000). */
   progressEvery?: number;
+  /** What the messages call the copy and its source (restore: "restore" and "backup"). */
+  words?: CopyWords;
 }
 
 /**
@@ -118,6 +158,7 @@ export async function transferRows(
   options: TransferOptions = {},
 ): Promise<{ tables: number; rows: number }> {
   const every = options.progressEvery ?? PROGRESS_EVERY;
+  const words = options.words ?? TRANSFER_WORDS;
   const ordered = tablesInOrder(tables);
   const snapshot = from.dialect === "postgres" ? { isolationLevel: "repeatable read" as const } : {};
   return from.transaction(
@@ -148,21 +189,49 @@ export async function transferRows(
               last = rows;
             };
           };
-          const a = await digestOf(source, table, hashed("source"));
+          const a = await digestOf(source, table, hashed(words.source));
           const b = await digestOf(target, table, hashed("target"));
-          if (a.rows !== b.rows) {
-            throw new CommandFailure(
-              `the copy of ${table.name} holds ${b.rows} rows, the source ${a.rows}: nothing was kept`,
-            );
-          }
-          if (a.digest !== b.digest) {
-            throw new CommandFailure(
-              `the checksum of ${table.name} differs after the copy (${a.rows} rows on each side): some values did not survive the copy; nothing was kept`,
-            );
-          }
+          refuseMismatch(table.name, a, b, words);
         }
         return { tables: ordered.length, rows: total };
       }),
     snapshot,
   );
+}
+
+/** How a database that is not at this code's schema is refused: what it is called, and the advice. */
+export interface NotCurrentWords {
+  /** "the source database", "the backup". */
+  what: string;
+  /** The advice for migrations that were changed after they were applied, or that this code lacks. */
+  otherCode: string;
+  /** The advice for migrations still to apply. */
+  pending: string;
+}
+
+/**
+ * Refuses a database whose migrations are not exactly this code's (the source of a copy must be at
+ * the schema the copy writes), with advice that works for its case.
+ */
+export async function refuseNotCurrent(db: Database, words: NotCurrentWords): Promise<void> {
+  const states = await new Migrator(db, migrationsDir(db.dialect)).status();
+  const changed = states.filter((s) => s.status === "changed").map((s) => `${s.id} changed after it was applied`);
+  const unknown = states.filter((s) => s.status === "unknown").map((s) => `${s.id} unknown to this code`);
+  if (changed.length + unknown.length > 0) {
+    throw new UsageError(
+      `${words.what}'s migrations do not match this code's (${[...changed, ...unknown].join(", ")}): ${words.otherCode}`,
+    );
+  }
+  const pending = states.filter((s) => s.status === "pending").map((s) => s.id);
+  if (pending.length > 0) {
+    throw new UsageError(`${words.what} is not current (${pending.join(", ")} pending): ${words.pending}`);
+  }
+}
+
+/** A database error's own words, for "the copy failed, nothing was kept: …": never a stack trace. */
+export function describeFailure(error: unknown): string {
+  if (error instanceof DatabaseUnavailableError) {
+    return (error.cause as Error | undefined)?.message ?? error.message;
+  }
+  return (error as Error).message ?? String(error);
 }

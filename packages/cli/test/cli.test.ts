@@ -362,7 +362,7 @@ describe("groundwork command line", () => {
     );
     expect((await run(process.execPath, [bin, "bench", "--help"])).stdout).toMatch(/groundwork bench \[--quick\]/);
     // Every command answers --help (and -h, wherever it stands) with its own usage, and does nothing else.
-    for (const command of ["serve", "migrate", "seed", "backup", "transfer", "bench"]) {
+    for (const command of ["serve", "migrate", "seed", "backup", "restore", "transfer", "bench"]) {
       for (const argv of [
         [command, "--help"],
         [command, "extra", "-h"],

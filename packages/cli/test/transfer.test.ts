@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { type AnyTable, type Database, Migrator, openDatabase, type Session } from "@groundwork/db";
+import { type AnyTable, Migrator, openDatabase } from "@groundwork/db";
 import { type TestDatabase, testDialects } from "@groundwork/db/testing";
 import { Auth, migrationsDir, tables, tickets, users } from "@groundwork/domain";
 import { seedDemo } from "@groundwork/domain/seed";
@@ -9,6 +9,7 @@ import { sql } from "drizzle-orm";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../src/main.js";
 import { tablesInOrder, transferRows } from "../src/transfer.js";
+import { alteringTickets } from "./altering-tickets.js";
 
 function capture() {
   const lines: string[] = [];
@@ -26,39 +27,6 @@ async function everything(open: TestDatabase["open"]) {
   }
   await db.close();
   return all;
-}
-
-/** `db`, except that the first ticket of every batch written in a transaction gets its title changed. */
-function alteringTickets(db: Database): Database {
-  const through = <T extends object>(real: T, override: (prop: string | symbol) => unknown): T =>
-    new Proxy(real, {
-      get(target, prop) {
-        const replaced = override(prop);
-        if (replaced !== undefined) return replaced;
-        const value = Reflect.get(target, prop, target);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-  const session = (tx: Session): Session =>
-    through(tx, (prop) =>
-      prop === "repo"
-        ? (table: AnyTable) => {
-            const repo = tx.repo(table);
-            if (table.name !== "tickets") return repo;
-            return through(repo, (p) =>
-              p === "createMany"
-                ? (rows: Record<string, unknown>[]) =>
-                    repo.createMany(rows.map((r, i) => (i === 0 ? { ...r, title: `${r.title} (altered)` } : r)))
-                : undefined,
-            );
-          }
-        : undefined,
-    );
-  return through(db, (prop) =>
-    prop === "transaction"
-      ? (fn: (tx: Session) => Promise<unknown>, options?: object) => db.transaction((tx) => fn(session(tx)), options)
-      : undefined,
-  );
 }
 
 const [sqlite, postgres] = testDialects();

@@ -16,7 +16,10 @@ lives only in the process that opened it. An empty database (migrated, no rows) 
   SQLite      an online backup: a complete database file, consistent while the server writes;
               open it as DATABASE_URL=file:<file>
   PostgreSQL  a logical dump: one JSON line per row ({"table": …, "row": {…}}) of every table,
-              all read in one repeatable-read transaction`;
+              all read in one repeatable-read transaction
+
+groundwork restore <file> restores either kind into an empty database (a PostgreSQL backup into
+PostgreSQL; see groundwork restore --help).`;
 
 export async function backup(args: string[], out: Output): Promise<number> {
   const { positionals } = commandArgs("backup", args, {}, 1);

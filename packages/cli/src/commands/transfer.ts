@@ -1,18 +1,9 @@
-import { existsSync, readdirSync } from "node:fs";
-import path from "node:path";
-import {
-  type Database,
-  type DatabaseTarget,
-  DatabaseUnavailableError,
-  Migrator,
-  parseDatabaseUrl,
-} from "@groundwork/db";
+import { type DatabaseTarget, Migrator, parseDatabaseUrl } from "@groundwork/db";
 import { migrationsDir, tables } from "@groundwork/domain";
 import { readConfig } from "../config.js";
-import { removeMade } from "../files.js";
-import { isInMemory, openDatabaseAt, openExistingDatabase, placeOf } from "../open.js";
+import { isInMemory, madePlace, openDatabaseAt, openExistingDatabase } from "../open.js";
 import { CommandFailure, commandArgs, type Output, UsageError } from "../output.js";
-import { rowCounts, transferRows } from "../transfer.js";
+import { describeFailure, refuseNotCurrent, rowCounts, transferRows } from "../transfer.js";
 
 export const transferHelp = `Usage: groundwork transfer --to <url>
 
@@ -55,13 +46,15 @@ export async function transfer(args: string[], out: Output): Promise<number> {
   const source = await openExistingDatabase(config);
   try {
     // Checked before the target is opened (and its file or folder made), so a refusal changes nothing.
-    await refuseSourceNotCurrent(source);
-    const place = placeOf(target);
-    const fresh = place === undefined ? "server" : !existsSync(place.path) ? "missing" : isEmptyFolder(place.path);
-    const made: string[] = [];
+    await refuseNotCurrent(source, {
+      what: "the source database",
+      otherCode: "transfer it with the version of the code that migrated it",
+      pending: "run groundwork migrate up on it first",
+    });
+    const place = madePlace(target);
     let done = false;
     try {
-      const db = await openDatabaseAt(to, { made });
+      const db = await openDatabaseAt(to, { made: place.made });
       try {
         const definitions = Object.values(tables);
         // Checked before the target's schema is touched, so that a refusal changes nothing.
@@ -88,39 +81,10 @@ export async function transfer(args: string[], out: Output): Promise<number> {
     } finally {
       // What the transfer made, it removes again when it fails: a file or folder left behind would
       // look like a copy.
-      if (!done && place !== undefined) {
-        if (fresh === "missing") {
-          const files =
-            place.kind === "file" ? ["", "-wal", "-shm", "-journal"].map((s) => place.path + s) : [place.path];
-          removeMade(files, made);
-        } else if (fresh === true) {
-          removeMade(
-            readdirSync(place.path).map((name) => path.join(place.path, name)),
-            [],
-          );
-        }
-      }
+      if (!done) place.remove();
     }
   } finally {
     await source.close();
-  }
-}
-
-/** Refuses a source that is not at this code's schema, with advice that works for its case. */
-async function refuseSourceNotCurrent(source: Database): Promise<void> {
-  const states = await new Migrator(source, migrationsDir(source.dialect)).status();
-  const changed = states.filter((s) => s.status === "changed").map((s) => `${s.id} changed after it was applied`);
-  const unknown = states.filter((s) => s.status === "unknown").map((s) => `${s.id} unknown to this code`);
-  if (changed.length + unknown.length > 0) {
-    throw new UsageError(
-      `the source database's migrations do not match this code's (${[...changed, ...unknown].join(", ")}): transfer it with the version of the code that migrated it`,
-    );
-  }
-  const pending = states.filter((s) => s.status === "pending").map((s) => s.id);
-  if (pending.length > 0) {
-    throw new UsageError(
-      `the source database is not current (${pending.join(", ")} pending): run groundwork migrate up on it first`,
-    );
   }
 }
 
@@ -130,19 +94,4 @@ function samePlace(a: DatabaseTarget, b: DatabaseTarget): boolean {
   if (a.driver === "pglite" && b.driver === "pglite") return a.dataDir === b.dataDir;
   if (a.driver === "postgres-js" && b.driver === "postgres-js") return a.url === b.url;
   return false;
-}
-
-function isEmptyFolder(folder: string): boolean {
-  try {
-    return readdirSync(folder).length === 0;
-  } catch {
-    return false;
-  }
-}
-
-function describeFailure(error: unknown): string {
-  if (error instanceof DatabaseUnavailableError) {
-    return (error.cause as Error | undefined)?.message ?? error.message;
-  }
-  return (error as Error).message ?? String(error);
 }
