@@ -1,7 +1,15 @@
 import { createHash } from "node:crypto";
-import { type AnyTable, type Database, DatabaseUnavailableError, Migrator, type Session } from "@groundwork/db";
-import { migrationsDir } from "@groundwork/domain";
-import { CommandFailure, UsageError } from "./output.js";
+import {
+  type AnyTable,
+  type Database,
+  DatabaseUnavailableError,
+  Migrator,
+  parseDatabaseUrl,
+  type Session,
+} from "@groundwork/db";
+import { migrationsDir, tables } from "@groundwork/domain";
+import { madePlace, openDatabaseAt } from "./open.js";
+import { CommandFailure, type Output, UsageError } from "./output.js";
 
 /** Rows read and written at a time. */
 const PAGE = 500;
@@ -234,4 +242,56 @@ export function describeFailure(error: unknown): string {
     return (error.cause as Error | undefined)?.message ?? error.message;
   }
   return (error as Error).message ?? String(error);
+}
+
+/** How a command that fills an empty database (transfer, restore) speaks of it. */
+export interface FillWords {
+  /** What the database filled is called: "the target", "the database". */
+  target: string;
+  /** What the command does, for the refusal of a database that holds rows: "transfer copies". */
+  does: string;
+  /** Said after `applied  <id>`: " to the target", or nothing. */
+  appliedTo: string;
+  /** How a failure begins: "the copy failed". */
+  failed: string;
+}
+
+/**
+ * Opens the database at `url` and fills it with `fill`, for a command that copies into an empty
+ * database: one that holds rows is refused before its schema is touched, its pending migrations are
+ * applied first, a failure of `fill` is said in one line, and when anything fails the SQLite file or
+ * PGlite folder the command made is removed again: left behind, it would look like a copy.
+ */
+export async function fillEmptyDatabase(
+  url: string,
+  options: { poolMax?: number | undefined },
+  out: Output,
+  words: FillWords,
+  fill: (db: Database) => Promise<void>,
+): Promise<void> {
+  const place = madePlace(parseDatabaseUrl(url));
+  let done = false;
+  try {
+    const db = await openDatabaseAt(url, { made: place.made, poolMax: options.poolMax });
+    try {
+      const held = await rowCounts(db, Object.values(tables));
+      if (held.size > 0) {
+        const some = [...held].slice(0, 3).map(([name, n]) => `${name}: ${n}`);
+        throw new UsageError(
+          `${words.target} holds rows already (${some.join(", ")}): ${words.does} into an empty database`,
+        );
+      }
+      const applied = await new Migrator(db, migrationsDir(db.dialect)).up();
+      for (const id of applied) out.info(`applied  ${id}${words.appliedTo}`);
+      await fill(db).catch((error) => {
+        if (error instanceof CommandFailure) throw error;
+        throw new CommandFailure(`${words.failed}, nothing was kept: ${describeFailure(error)}`);
+      });
+      done = true;
+    } finally {
+      await db.close();
+    }
+  } finally {
+    if (!done) place.remove();
+  }
 }

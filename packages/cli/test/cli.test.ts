@@ -10,12 +10,7 @@ import { migrationsDir, tables, users } from "@groundwork/domain";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { backupDatabase } from "../src/backup.js";
 import { main } from "../src/main.js";
-
-function capture() {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return { out: { info: (l: string) => lines.push(l), error: (l: string) => errors.push(l) }, lines, errors };
-}
+import { capture } from "./capture.js";
 
 describe.each(testDialects())("groundwork migrate on $name", (dialect) => {
   let testDb: TestDatabase;

@@ -12,12 +12,7 @@ import { main } from "../src/main.js";
 import { readDump, restoreDump } from "../src/restore.js";
 import { rowCounts } from "../src/transfer.js";
 import { alteringTickets } from "./altering-tickets.js";
-
-function capture() {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return { out: { info: (l: string) => lines.push(l), error: (l: string) => errors.push(l) }, lines, errors };
-}
+import { capture } from "./capture.js";
 
 /**
  * Every row of every table, keyed by table: as the layer reads them (`rows`), each table's in key
@@ -114,7 +109,10 @@ describe.each(testDialects())("groundwork restore on $name", (dialect) => {
     let run = capture();
     expect(await main(["restore", file], run.out), run.errors.join("\n")).toBe(0);
     expect(run.errors).toEqual([]);
-    expect(run.lines[0]).toBe(`restoring ${file} into ${target.url} (${driverOf(target.url)}) …`);
+    // The schema first, then the rows.
+    const restoring = run.lines.indexOf(`restoring ${file} into ${target.url} (${driverOf(target.url)}) …`);
+    expect(restoring).toBeGreaterThan(0);
+    expect(run.lines.slice(0, restoring).every((line) => line.startsWith("applied  "))).toBe(true);
     expect(run.lines).toContain("  users: 2 rows");
     expect(run.lines.at(-1)).toMatch(/^restored \d+ rows of \d+ tables; every table's count and checksum match$/);
 

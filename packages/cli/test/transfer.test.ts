@@ -10,12 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { main } from "../src/main.js";
 import { tablesInOrder, transferRows } from "../src/transfer.js";
 import { alteringTickets } from "./altering-tickets.js";
-
-function capture() {
-  const lines: string[] = [];
-  const errors: string[] = [];
-  return { out: { info: (l: string) => lines.push(l), error: (l: string) => errors.push(l) }, lines, errors };
-}
+import { capture } from "./capture.js";
 
 /** Every row of every table, keyed by table, each table's rows in key order. */
 async function everything(open: TestDatabase["open"]) {

@@ -1,14 +1,14 @@
 import { realpathSync, statSync } from "node:fs";
 import path from "node:path";
-import { type Database, Migrator, openDatabase, parseDatabaseUrl } from "@groundwork/db";
-import { migrationsDir, tables } from "@groundwork/domain";
+import { type Database, openDatabase, parseDatabaseUrl } from "@groundwork/db";
+import { tables } from "@groundwork/domain";
 import { tablesPresent } from "../backup.js";
 import { readConfig } from "../config.js";
 import { fileFailure } from "../files.js";
-import { madePlace, openDatabaseAt, refuseInMemory } from "../open.js";
+import { refuseInMemory } from "../open.js";
 import { CommandFailure, commandArgs, type Output, UsageError } from "../output.js";
 import { backupKind, type DumpContents, RESTORE_WORDS, readDump, restoreDump } from "../restore.js";
-import { describeFailure, refuseNotCurrent, rowCounts, transferRows } from "../transfer.js";
+import { describeFailure, fillEmptyDatabase, refuseNotCurrent, transferRows } from "../transfer.js";
 
 export const restoreHelp = `Usage: groundwork restore <file>
 
@@ -55,40 +55,21 @@ export async function restore(args: string[], out: Output): Promise<number> {
   if (kind === "dump") contents = await readDump(file, definitions);
   else source = await openSqliteBackup(file);
   try {
-    const place = madePlace(target);
-    let done = false;
-    try {
-      const db = await openDatabaseAt(config.databaseUrl, { made: place.made, poolMax: config.poolMax });
-      try {
-        // Checked before the schema is touched, so that a refusal changes nothing.
-        const held = await rowCounts(db, definitions);
-        if (held.size > 0) {
-          const some = [...held].slice(0, 3).map(([name, n]) => `${name}: ${n}`);
-          throw new UsageError(
-            `the database holds rows already (${some.join(", ")}): restore writes into an empty database`,
-          );
-        }
+    await fillEmptyDatabase(
+      config.databaseUrl,
+      { poolMax: config.poolMax },
+      out,
+      { target: "the database", does: "restore writes", appliedTo: "", failed: "the restore failed" },
+      async (db) => {
         out.info(`restoring ${file} into ${db.url} (${db.driver}) …`);
-        const applied = await new Migrator(db, migrationsDir(db.dialect)).up();
-        for (const id of applied) out.info(`applied  ${id}`);
         const progress = (line: string) => out.info(line);
         const restored = await (source
           ? transferRows(source, db, definitions, progress, { words: RESTORE_WORDS })
-          : restoreDump(db, file, contents as DumpContents, definitions, progress)
-        ).catch((error) => {
-          if (error instanceof CommandFailure) throw error;
-          throw new CommandFailure(`the restore failed, nothing was kept: ${describeFailure(error)}`);
-        });
+          : restoreDump(db, file, contents as DumpContents, definitions, progress));
         out.info(`restored ${restored.rows} rows of ${restored.tables} tables; every table's count and checksum match`);
-        done = true;
-        return 0;
-      } finally {
-        await db.close();
-      }
-    } finally {
-      // What the restore made, it removes again when it fails: it would look like a restored database.
-      if (!done) place.remove();
-    }
+      },
+    );
+    return 0;
   } finally {
     await source?.close();
   }

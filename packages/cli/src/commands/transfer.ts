@@ -1,9 +1,9 @@
-import { type DatabaseTarget, Migrator, parseDatabaseUrl } from "@groundwork/db";
-import { migrationsDir, tables } from "@groundwork/domain";
+import { type DatabaseTarget, parseDatabaseUrl } from "@groundwork/db";
+import { tables } from "@groundwork/domain";
 import { readConfig } from "../config.js";
-import { isInMemory, madePlace, openDatabaseAt, openExistingDatabase } from "../open.js";
-import { CommandFailure, commandArgs, type Output, UsageError } from "../output.js";
-import { describeFailure, refuseNotCurrent, rowCounts, transferRows } from "../transfer.js";
+import { isInMemory, openExistingDatabase } from "../open.js";
+import { commandArgs, type Output, UsageError } from "../output.js";
+import { fillEmptyDatabase, refuseNotCurrent, transferRows } from "../transfer.js";
 
 export const transferHelp = `Usage: groundwork transfer --to <url>
 
@@ -51,38 +51,18 @@ export async function transfer(args: string[], out: Output): Promise<number> {
       otherCode: "transfer it with the version of the code that migrated it",
       pending: "run groundwork migrate up on it first",
     });
-    const place = madePlace(target);
-    let done = false;
-    try {
-      const db = await openDatabaseAt(to, { made: place.made });
-      try {
-        const definitions = Object.values(tables);
-        // Checked before the target's schema is touched, so that a refusal changes nothing.
-        const held = await rowCounts(db, definitions);
-        if (held.size > 0) {
-          const some = [...held].slice(0, 3).map(([name, n]) => `${name}: ${n}`);
-          throw new UsageError(
-            `the target holds rows already (${some.join(", ")}): transfer copies into an empty database`,
-          );
-        }
-        const applied = await new Migrator(db, migrationsDir(db.dialect)).up();
-        for (const id of applied) out.info(`applied  ${id} to the target`);
+    await fillEmptyDatabase(
+      to,
+      {},
+      out,
+      { target: "the target", does: "transfer copies", appliedTo: " to the target", failed: "the copy failed" },
+      async (db) => {
         out.info(`copying ${source.url} (${source.driver}) to ${db.url} (${db.driver}) …`);
-        const copied = await transferRows(source, db, definitions, (line) => out.info(line)).catch((error) => {
-          if (error instanceof CommandFailure) throw error;
-          throw new CommandFailure(`the copy failed, nothing was kept: ${describeFailure(error)}`);
-        });
+        const copied = await transferRows(source, db, Object.values(tables), (line) => out.info(line));
         out.info(`copied ${copied.rows} rows of ${copied.tables} tables; every table's count and checksum match`);
-        done = true;
-        return 0;
-      } finally {
-        await db.close();
-      }
-    } finally {
-      // What the transfer made, it removes again when it fails: a file or folder left behind would
-      // look like a copy.
-      if (!done) place.remove();
-    }
+      },
+    );
+    return 0;
   } finally {
     await source.close();
   }
