@@ -524,6 +524,20 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     });
     await repo.delete(key);
     expect(await repo.find(key)).toBeNull();
+    // A key that is not an object of the key's columns is refused as such, whatever it is.
+    for (const bad of [undefined, null, "x", 5]) {
+      for (const call of [
+        (): Promise<unknown> => repo.get(bad as never),
+        () => repo.update(bad as never, { role: "writer" }),
+        () => repo.delete(bad as never),
+      ]) {
+        const refused = await Promise.resolve()
+          .then(call)
+          .catch((e: unknown) => e);
+        expect(refused, `${JSON.stringify(bad)}: ${call}`).toBeInstanceOf(ValidationError);
+        expect((refused as ValidationError).issues[0]?.message).toMatch(/key/);
+      }
+    }
   });
 
   it("creates many rows in one transaction, across statement chunks, in input order", async () => {

@@ -253,6 +253,10 @@ interface SortPlan {
   signature: string;
 }
 
+/** The value of one column of a composite key; undefined when the key is not an object at all. */
+const partOfKey = (key: unknown, name: string): unknown =>
+  key !== null && typeof key === "object" ? (key as Values)[name] : undefined;
+
 /** The bound LIMIT of a PostgreSQL select. */
 const limitPlaceholder: Deferred = () => placeholder("limit");
 
@@ -1283,7 +1287,7 @@ export class Repository<T extends AnyTable> {
     for (let i = 0; i < names.length; i++) {
       const name = names[i] as string;
       const column = this.columnOf(name);
-      const value = names.length === 1 ? key : (key as Values)[name];
+      const value = names.length === 1 ? key : partOfKey(key, name);
       if (value === null || value === undefined || (typeof value === "object" && !(value instanceof Date))) {
         throw new ValidationError([{ path: [name], message: "a key value is required" }]);
       }
@@ -1435,7 +1439,7 @@ export class Repository<T extends AnyTable> {
 
   private keyWhere(key: Key<T>): Where<Row<T>> {
     if (this.info.keyColumns.length === 1) return { [this.info.keyColumns[0] as string]: key } as Where<Row<T>>;
-    return Object.fromEntries(this.info.keyColumns.map((k) => [k, (key as Values)[k]])) as Where<Row<T>>;
+    return Object.fromEntries(this.info.keyColumns.map((k) => [k, partOfKey(key, k)])) as Where<Row<T>>;
   }
 
   /** The condition on the key for a write, its values registered in `bound` (see `keyValues`). */
