@@ -27,10 +27,10 @@ export const RESTORE_WORDS: CopyWords = { copy: "restore", source: "backup" };
 
 /**
  * What kind of backup `file` is, told by its content rather than its name: a SQLite database file
- * (`groundwork backup` of SQLite) or a dump of JSON lines (of PostgreSQL). Anything else, and an
- * empty file, is refused in one line.
+ * (`groundwork backup` of SQLite), a dump of JSON lines (of PostgreSQL), or an empty dump (of a
+ * PostgreSQL database whose tables were all empty). Anything else is refused in one line.
  */
-export function backupKind(file: string): "sqlite" | "dump" {
+export function backupKind(file: string): "sqlite" | "dump" | "empty" {
   const head = Buffer.alloc(HEAD);
   let read: number;
   try {
@@ -44,9 +44,7 @@ export function backupKind(file: string): "sqlite" | "dump" {
     throw isFileError(error) ? fileFailure("read", file, error) : error;
   }
   const text = head.subarray(0, read).toString("utf8");
-  if (read === 0 || (read < HEAD && text.trim() === "")) {
-    throw new CommandFailure(`${file} is empty: there is nothing in it to restore`);
-  }
+  if (read < HEAD && text.trim() === "") return "empty";
   if (read >= SQLITE_HEADER.length && head.subarray(0, SQLITE_HEADER.length).equals(SQLITE_HEADER)) return "sqlite";
   if (/^\s*$|^\s*\{\s*"(table|row)"\s*:/.test(text)) return "dump";
   throw new CommandFailure(
@@ -167,7 +165,8 @@ export interface DumpContents {
 
 /**
  * Reads a dump once and checks every line (see `parseLine`) before anything is written: a line
- * that is no row of this version's tables is refused with its number. A dump without rows too.
+ * that is no row of this version's tables is refused with its number. A dump without rows, the
+ * backup of a database whose tables were all empty, restores as such.
  */
 export async function readDump(file: string, definitions: Iterable<AnyTable>): Promise<DumpContents> {
   const known = dumpTables(definitions);
@@ -184,7 +183,6 @@ export async function readDump(file: string, definitions: Iterable<AnyTable>): P
     if (span) span.last = n;
     else contents.spans.set(name, { first: n, last: n });
   }
-  if (contents.rows === 0) throw new CommandFailure(`${file} holds no rows: there is nothing in it to restore`);
   return contents;
 }
 

@@ -22,7 +22,8 @@ restore would vanish when restore ends. The kind of backup is told by its conten
               never migrated
   PostgreSQL  JSON lines (.jsonl): restores into PostgreSQL (postgres://… or pglite://<dir>);
               groundwork transfer moves it on to SQLite afterwards. Every line is checked before
-              anything is written: a row whose columns are not this version's is refused
+              anything is written: a row whose columns are not this version's is refused.
+              An empty one (the backup of empty tables) restores the schema alone, anywhere
 
 The restore is one transaction: each table is checked to hold as many rows, with the same checksum,
 as the backup before it commits, and a mismatch or failure keeps nothing (a SQLite file or PGlite
@@ -42,18 +43,19 @@ export async function restore(args: string[], out: Output): Promise<number> {
   }
 
   const definitions = Object.values(tables);
+  // The backup is read and checked before the database is opened (and its file or folder made), so
+  // that a refusal changes nothing.
+  let contents: DumpContents | undefined;
+  let source: Database | undefined;
   const kind = backupKind(file);
+  // A dump's rows are as PostgreSQL's driver reads them, and decoded as such; an empty one has none.
   if (kind === "dump" && target.dialect === "sqlite") {
     throw new UsageError(
       `${file} is a PostgreSQL backup (JSON lines): it restores into PostgreSQL (DATABASE_URL=postgres://… or pglite://<dir>); groundwork transfer moves it to SQLite afterwards`,
     );
   }
-  // The backup is read and checked before the database is opened (and its file or folder made), so
-  // that a refusal changes nothing.
-  let contents: DumpContents | undefined;
-  let source: Database | undefined;
-  if (kind === "dump") contents = await readDump(file, definitions);
-  else source = await openSqliteBackup(file);
+  if (kind === "sqlite") source = await openSqliteBackup(file);
+  else contents = await readDump(file, definitions);
   try {
     await fillEmptyDatabase(
       config.databaseUrl,
