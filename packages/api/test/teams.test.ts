@@ -397,8 +397,10 @@ describe.each(testDialects())("teams over HTTP on $name", (dialect) => {
     const put = await as(admin).putSetting("theme", { mode: "dark", accents: ["blue", 2] });
     expect(put).toMatchObject({ key: "theme", value: { mode: "dark", accents: ["blue", 2] } });
     expect((await as(viewer).setting("theme")).value).toEqual({ mode: "dark", accents: ["blue", 2] });
-    for (const value of ["light", 42, false, []]) {
+    // Strings that read as JSON text stay strings, as written and as read.
+    for (const value of ["light", 42, false, [], "123", "true", "[1]", '"quoted"']) {
       expect((await as(owner).putSetting("theme", value)).value).toEqual(value);
+      expect((await as(viewer).setting("theme")).value).toEqual(value);
     }
     await expectProblem(as(admin).putSetting("theme", null), 400, "validation_failed");
     await expectProblem(as(admin).putSetting("bad key!", 1), 400, "validation_failed");
