@@ -6,17 +6,17 @@ import { TrieRouter } from "hono/router/trie-router";
 import type { AppDependencies } from "./env.js";
 import { resolvePrincipal } from "./middleware/auth.js";
 import { answerJson } from "./middleware/json-answers.js";
-import { declaresBody, requireJsonBody } from "./middleware/media-type.js";
+import { declaresBody, requireJsonBody, takesFileContent } from "./middleware/media-type.js";
 import { requestLog } from "./middleware/request-log.js";
 import { type ProblemCode, toProblem } from "./problem.js";
 import { sendProblem } from "./respond.js";
-import { locatedInRequest, router } from "./router.js";
+import { locatedInRequest, routedThrough, router } from "./router.js";
 import { activitiesRoutes } from "./routes/activities.js";
 import { agentsRoutes } from "./routes/agents.js";
 import { authRoutes } from "./routes/auth.js";
 import { chatsRoutes } from "./routes/chats.js";
 import { costsRoutes } from "./routes/costs.js";
-import { fileContentWrites, filesRoutes } from "./routes/files.js";
+import { filesRoutes } from "./routes/files.js";
 import { meRoutes } from "./routes/me.js";
 import { projectsRoutes } from "./routes/projects.js";
 import { promptsRoutes } from "./routes/prompts.js";
@@ -34,16 +34,6 @@ const DEFAULT_BODY_LIMIT = 1024 * 1024;
  * (`\u0001`), with the file's other fields.
  */
 const FILE_BODY_LIMIT = 8 * 1024 * 1024;
-
-/** Whether a request is for one of `routes` (their OpenAPI paths, under API_BASE). */
-function routeMatcher(routes: readonly { method: string; path: string }[]) {
-  const patterns = routes.map((route) => ({
-    method: route.method.toUpperCase(),
-    path: new RegExp(`^${API_BASE}${route.path.replace(/\{[^/}]+\}/g, "[^/]+")}$`),
-  }));
-  return (method: string, path: string) => patterns.some((p) => p.method === method && p.path.test(path));
-}
-const writesFileContent = routeMatcher(fileContentWrites);
 
 const statusCodes: Record<number, ProblemCode> = {
   400: "validation_failed",
@@ -105,7 +95,7 @@ export function createApp(deps: AppDependencies) {
   // declares none skips the limit, which would ask the adapter for a body.
   app.use((c, next) => {
     if (!declaresBody(c)) return next();
-    return (writesFileContent(c.req.method, c.req.path) ? limitFileBody : limitBody)(c, next);
+    return (routedThrough(c, takesFileContent) ? limitFileBody : limitBody)(c, next);
   });
   // Only POST, PUT and PATCH routes read a body: other requests skip the media-type check (each
   // middleware a request passes through costs it).

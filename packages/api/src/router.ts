@@ -1,6 +1,7 @@
 import { storableIssues, ValidationError } from "@groundwork/db";
 import { OpenAPIHono, type RouteConfig, type z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler, Next } from "hono";
+import { matchedRoutes } from "hono/route";
 import type { AppEnv } from "./env.js";
 import { HttpProblem } from "./problem.js";
 
@@ -51,6 +52,15 @@ export function router() {
     return register({ ...rest, request: others, hide: true, middleware: [...before, validation] }, handler);
   }) as typeof app.openapi;
   return app;
+}
+
+/**
+ * Whether the request is routed to a route that lists `marker` among its middleware
+ * (`createRoute({ middleware: [marker] })`): Hono matches every handler of a request up front, so
+ * middleware that runs before the route can ask.
+ */
+export function routedThrough(c: Context, marker: MiddlewareHandler): boolean {
+  return matchedRoutes(c).some((route) => route.handler === marker);
 }
 
 type Parsed = { success: true; data: unknown } | { success: false; error: z.ZodError };

@@ -2,10 +2,10 @@ import type { Principal } from "@groundwork/domain";
 import { isUserUnconfirmed, UnauthenticatedError, UserGoneError } from "@groundwork/domain";
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { matchedRoutes } from "hono/route";
 import type { AppDependencies, AppEnv } from "../env.js";
 import { toProblem } from "../problem.js";
 import { sendProblem } from "../respond.js";
+import { routedThrough } from "../router.js";
 
 /** Methods that change nothing: what they read may be answered only once the caller is confirmed. */
 const SAFE_METHODS = new Set(["GET", "HEAD"]);
@@ -30,7 +30,7 @@ export const publicRoute = createMiddleware<AppEnv>((_c, next) => next());
 export function resolvePrincipal(deps: AppDependencies) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const header = c.req.header("authorization");
-    if (header === undefined || isPublic(c)) return next();
+    if (header === undefined || routedThrough(c, publicRoute)) return next();
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match?.[1]) throw new UnauthenticatedError("the Authorization header must be `Bearer <token>`");
     const deferUserCheck = SAFE_METHODS.has(c.req.method);
@@ -53,11 +53,6 @@ export function resolvePrincipal(deps: AppDependencies) {
       c.res = sendProblem(c, code, init);
     }
   });
-}
-
-/** Whether the request is routed to a route marked `publicRoute` (Hono matched every handler up front). */
-function isPublic(c: Context<AppEnv>): boolean {
-  return matchedRoutes(c).some((route) => route.handler === publicRoute);
 }
 
 /** The caller; UnauthenticatedError on a public request. */

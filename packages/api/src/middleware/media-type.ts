@@ -17,6 +17,12 @@ export function declaresBody(c: Context<AppEnv>): boolean {
 }
 
 /**
+ * Marks a route that takes a file's content (`createRoute({ middleware: [takesFileContent] })`): its
+ * body may pass the general limit (see createApp).
+ */
+export const takesFileContent = createMiddleware<AppEnv>((_c, next) => next());
+
+/**
  * Request bodies are JSON in UTF-8 (RFC 8259), sent as they are: another media type, another charset
  * or a Content-Encoding answers 415 before the request reaches a route; bytes that are not UTF-8, or
  * JSON nested deeper than MAX_JSON_DEPTH, answer 400. For the methods whose routes read a body.

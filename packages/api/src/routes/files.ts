@@ -10,6 +10,7 @@ import {
 import { createRoute, z } from "@hono/zod-openapi";
 import { serviceContext } from "../context.js";
 import type { AppDependencies } from "../env.js";
+import { takesFileContent } from "../middleware/media-type.js";
 import { authenticated, jsonBody, jsonResponse, problems } from "../openapi.js";
 import { listOptions, listQuery, pageOf } from "../pagination.js";
 import { router } from "../router.js";
@@ -84,6 +85,7 @@ const upsertFile = createRoute({
   summary: "Create the file at `path`, or replace the whole record of the one there (PUT-like, by path)",
   description:
     "Name and extension are derived from the path and size from the content when not given. A second POST for the same path keeps the file's id and replaces the whole record, as a PUT would: `summary`, `contentType` and `content` left out are cleared (they described the file as it was), `name`, `extension` and `size` derived again. To change some fields and keep the others, use `PATCH /files/{id}`.",
+  middleware: [takesFileContent] as const,
   security: authenticated,
   request: { params: idParam, body: jsonBody(named(fileService.upsertFileInput, "UpsertFileRequest")) },
   responses: {
@@ -106,6 +108,7 @@ const updateFile = createRoute({
   path: "/files/{id}",
   tags,
   summary: "Change a file; new content sets the size, a new path the name and extension, unless given",
+  middleware: [takesFileContent] as const,
   security: authenticated,
   request: { params: idParam, body: jsonBody(named(fileService.updateFileInput, "UpdateFileRequest")) },
   responses: {
@@ -113,9 +116,6 @@ const updateFile = createRoute({
     ...problems("unauthenticated", "forbidden", "not_found", "conflict"),
   },
 });
-/** The routes that take a file's content, whose bodies may pass the general limit (see createApp). */
-export const fileContentWrites = [upsertFile, updateFile] as const;
-
 const deleteFile = createRoute({
   method: "delete",
   path: "/files/{id}",
