@@ -1,6 +1,6 @@
 import { closeSync, createReadStream, openSync, readSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { type AnyTable, type Database, ValidationError } from "@groundwork/db";
+import { type AnyTable, type Database, rowFromPostgres, ValidationError } from "@groundwork/db";
 import { getTableColumns } from "drizzle-orm";
 import { fileFailure, isFileError } from "./files.js";
 import { CommandFailure } from "./output.js";
@@ -27,10 +27,10 @@ export const RESTORE_WORDS: CopyWords = { copy: "restore", source: "backup" };
 
 /**
  * What kind of backup `file` is, told by its content rather than its name: a SQLite database file
- * (`groundwork backup` of SQLite), a dump of JSON lines (of PostgreSQL), or an empty dump (of a
- * PostgreSQL database whose tables were all empty). Anything else is refused in one line.
+ * (`groundwork backup` of SQLite) or a dump of JSON lines (of PostgreSQL; empty when every table
+ * was). Anything else is refused in one line.
  */
-export function backupKind(file: string): "sqlite" | "dump" | "empty" {
+export function backupKind(file: string): "sqlite" | "dump" {
   const head = Buffer.alloc(HEAD);
   let read: number;
   try {
@@ -44,7 +44,7 @@ export function backupKind(file: string): "sqlite" | "dump" | "empty" {
     throw isFileError(error) ? fileFailure("read", file, error) : error;
   }
   const text = head.subarray(0, read).toString("utf8");
-  if (read < HEAD && text.trim() === "") return "empty";
+  if (read < HEAD && text.trim() === "") return "dump";
   if (read >= SQLITE_HEADER.length && head.subarray(0, SQLITE_HEADER.length).equals(SQLITE_HEADER)) return "sqlite";
   if (/^\s*$|^\s*\{\s*"(table|row)"\s*:/.test(text)) return "dump";
   throw new CommandFailure(
@@ -189,7 +189,8 @@ export async function readDump(file: string, definitions: Iterable<AnyTable>): P
 /**
  * Writes the rows of a dump (read by `readDump`) into `db`, which must have the schema and no rows,
  * in one transaction: table by table, each after the tables it references, a page at a time. Each
- * row is decoded as the layer decodes the driver's values, so it is written as `transfer` writes it.
+ * row is decoded as the layer decodes PostgreSQL's values, so it is written, into either dialect, as
+ * `transfer` writes it.
  * Before the transaction commits, every table is checked to hold as many rows, with the same digest,
  * as the dump; a mismatch, or any failure, keeps nothing.
  */
@@ -234,8 +235,13 @@ export async function restoreDump(
           if (n > span.last) break;
           const line = parseLine(text, n, known);
           if (line?.table.definition !== definition) continue;
-          // The line holds the row as the driver read it: decoded as the layer decodes the driver's values.
-          page.push(repo.decode(line.table.columns.map((column) => line.row[column])) as Record<string, unknown>);
+          // The line holds the row as PostgreSQL's driver read it, decoded as the layer decodes those.
+          page.push(
+            rowFromPostgres(
+              definition,
+              line.table.columns.map((column) => line.row[column]),
+            ),
+          );
           pageLines.push(n);
           if (page.length === PAGE) await flush();
         }

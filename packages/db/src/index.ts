@@ -34,7 +34,7 @@ export type {
   Where,
   WithIncluded,
 } from "./repository/repository.js";
-export { Repository } from "./repository/repository.js";
+export { Repository, rowFromPostgres } from "./repository/repository.js";
 export { escapeLike, timestampValue } from "./repository/where.js";
 export {
   type AnyColumn,

@@ -18,8 +18,8 @@ lives only in the process that opened it. An empty database (migrated, no rows) 
   PostgreSQL  a logical dump: one JSON line per row ({"table": …, "row": {…}}) of every table,
               all read in one repeatable-read transaction
 
-groundwork restore <file> restores either kind into an empty database (a PostgreSQL backup into
-PostgreSQL; see groundwork restore --help).`;
+groundwork restore <file> restores either kind into an empty database of either dialect (see
+groundwork restore --help).`;
 
 export async function backup(args: string[], out: Output): Promise<number> {
   const { positionals } = commandArgs("backup", args, {}, 1);

@@ -17,13 +17,13 @@ file:./data/groundwork.db). The database gets the schema first (its pending migr
 applied) and must hold no rows; it may not be in memory (:memory:, pglite://memory), where the
 restore would vanish when restore ends. The kind of backup is told by its content:
 
-  SQLite      a database file (.db): restores into either dialect. It must be at the schema of
-              this version of the code (groundwork migrate status on a copy of it); it is read,
-              never migrated
-  PostgreSQL  JSON lines (.jsonl): restores into PostgreSQL (postgres://… or pglite://<dir>);
-              groundwork transfer moves it on to SQLite afterwards. Every line is checked before
-              anything is written: a row whose columns are not this version's is refused.
-              An empty one (the backup of empty tables) restores the schema alone, anywhere
+  SQLite      a database file (.db). It must be at the schema of this version of the code
+              (groundwork migrate status on a copy of it); it is read, never migrated
+  PostgreSQL  JSON lines (.jsonl). Every line is checked before anything is written: a row whose
+              columns are not this version's is refused. An empty one, the backup of empty
+              tables, restores the schema alone
+
+Either kind restores into either dialect: file:<path> for SQLite, postgres://… or pglite://<dir>.
 
 The restore is one transaction: each table is checked to hold as many rows, with the same checksum,
 as the backup before it commits, and a mismatch or failure keeps nothing (a SQLite file or PGlite
@@ -47,14 +47,7 @@ export async function restore(args: string[], out: Output): Promise<number> {
   // that a refusal changes nothing.
   let contents: DumpContents | undefined;
   let source: Database | undefined;
-  const kind = backupKind(file);
-  // A dump's rows are as PostgreSQL's driver reads them, and decoded as such; an empty one has none.
-  if (kind === "dump" && target.dialect === "sqlite") {
-    throw new UsageError(
-      `${file} is a PostgreSQL backup (JSON lines): it restores into PostgreSQL (DATABASE_URL=postgres://… or pglite://<dir>); groundwork transfer moves it to SQLite afterwards`,
-    );
-  }
-  if (kind === "sqlite") source = await openSqliteBackup(file);
+  if (backupKind(file) === "sqlite") source = await openSqliteBackup(file);
   else contents = await readDump(file, definitions);
   try {
     await fillEmptyDatabase(

@@ -17,7 +17,7 @@ import {
 } from "drizzle-orm";
 import { type PgColumn, type PgDatabase, getTableConfig as pgTableConfig } from "drizzle-orm/pg-core";
 import { getTableConfig as sqliteTableConfig } from "drizzle-orm/sqlite-core";
-import type { Session } from "../database/session.js";
+import type { Dialect, Session } from "../database/session.js";
 import { NotFoundError, ValidationError, VersionConflictError } from "../errors/errors.js";
 import type { ColumnKind, ColumnMeta } from "../schema/columns.js";
 import { storableIssues } from "../schema/storable.js";
@@ -263,6 +263,29 @@ const limitPlaceholder: Deferred = () => placeholder("limit");
 const NO_SORT: SortPlan = { sort: [], signature: "" };
 const tableInfo = new WeakMap<Table, TableInfo>();
 
+const tableOf = (definition: AnyTable, dialect: Dialect) =>
+  (dialect === "sqlite" ? definition.sqlite : definition.pg) as unknown as Table;
+
+/** What a repository needs of `definition`'s table in `dialect`, worked out the first time it is asked. */
+function infoOf(definition: AnyTable, dialect: Dialect): TableInfo {
+  const table = tableOf(definition, dialect);
+  let info = tableInfo.get(table);
+  if (!info) {
+    info = describe(definition, table);
+    tableInfo.set(table, info);
+  }
+  return info;
+}
+
+/**
+ * A row of `definition` from the values PostgreSQL's drivers give for it, as the layer sets them up
+ * (timestamps as text, JSON parsed), in the order of its columns (`getTableColumns(definition.pg)`):
+ * the row the layer reads, to be written to either dialect.
+ */
+export function rowFromPostgres<T extends AnyTable>(definition: T, raw: unknown[]): Row<T> {
+  return infoOf(definition, "postgres").rowOf(raw) as Row<T>;
+}
+
 /**
  * Columns of kind uuid, in either dialect: their values must be UUIDs (as keys and in filters) and are
  * bound in lower case, as PostgreSQL stores them.
@@ -356,15 +379,9 @@ export class Repository<T extends AnyTable> {
     private readonly session: Session,
     private readonly definition: T,
   ) {
-    const table = (session.dialect === "sqlite" ? definition.sqlite : definition.pg) as unknown as Table;
-    let info = tableInfo.get(table);
-    if (!info) {
-      info = describe(definition, table);
-      tableInfo.set(table, info);
-    }
-    this.table = table;
+    this.table = tableOf(definition, session.dialect);
     this.name = definition.name;
-    this.info = info;
+    this.info = infoOf(definition, session.dialect);
   }
 
   // ---------------------------------------------------------------- reads
