@@ -13,24 +13,7 @@ import { readDump, restoreDump } from "../src/restore.js";
 import { rowCounts } from "../src/transfer.js";
 import { alteringTickets } from "./altering-tickets.js";
 import { capture } from "./capture.js";
-
-/**
- * Every row of every table, keyed by table: as the layer reads them (`rows`), each table's in key
- * order, and as the driver returns them from `select *` (`stored`): what is stored, not how it reads.
- */
-async function everything(open: TestDatabase["open"]) {
-  const db = await open({ tables });
-  const rows: Record<string, unknown[]> = {};
-  const stored: Record<string, string[]> = {};
-  for (const table of Object.values(tables) as AnyTable[]) {
-    const read = (await db.repo(table).list({ limit: 10_000, deleted: "include" })).data as Record<string, unknown>[];
-    rows[table.name] = read.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-    const raw = await db.execute(sql`select * from ${sql.identifier(table.name)}`);
-    stored[table.name] = raw.map((row) => JSON.stringify(row)).sort();
-  }
-  await db.close();
-  return { rows, stored };
-}
+import { everything } from "./everything.js";
 
 const UNUSUAL_TITLE = `"Quoted", 'single', back\\slash — ünïcødé ✓ 🚀 ${"{"}"table": "x"}`;
 const UNUSUAL_METADATA = { nested: { list: [1, 2.5, { deeper: null }], empty: {} }, 'quote"key': "line\nbreak" };

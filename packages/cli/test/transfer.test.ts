@@ -11,18 +11,7 @@ import { main } from "../src/main.js";
 import { tablesInOrder, transferRows } from "../src/transfer.js";
 import { alteringTickets } from "./altering-tickets.js";
 import { capture } from "./capture.js";
-
-/** Every row of every table, keyed by table, each table's rows in key order. */
-async function everything(open: TestDatabase["open"]) {
-  const db = await open({ tables });
-  const all: Record<string, unknown[]> = {};
-  for (const table of Object.values(tables) as AnyTable[]) {
-    const rows = (await db.repo(table).list({ limit: 10_000, deleted: "include" })).data as Record<string, unknown>[];
-    all[table.name] = rows.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-  }
-  await db.close();
-  return all;
-}
+import { everything } from "./everything.js";
 
 const [sqlite, postgres] = testDialects();
 const pairs = [
@@ -56,8 +45,8 @@ describe.each(pairs)("groundwork transfer, $name", ({ from, to }) => {
     expect(run.lines.at(-1)).toMatch(/^copied \d+ rows of \d+ tables; every table's count and checksum match$/);
     expect(run.lines).toContain("  users: 2 rows");
 
-    const before = await everything(source.open);
-    const after = await everything(target.open);
+    const before = (await everything(source.open)).rows;
+    const after = (await everything(target.open)).rows;
     expect(after).toEqual(before);
     expect(after.tickets?.some((t) => (t as { deletedAt: unknown }).deletedAt instanceof Date)).toBe(true);
 
