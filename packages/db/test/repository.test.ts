@@ -188,6 +188,27 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     expect(await problem({ labels: { contains: "\u0000" } })).toEqual(["where.labels.contains"]);
   });
 
+  it("matches `like` without regard to case for every letter, not ASCII alone", async () => {
+    const owner = await newOwner("Accents");
+    await itemRepo.createMany(
+      ["École Normale", "ÄRGER", "Пример", "plain"].map((title, rank) => ({ ownerId: owner.id, title, rank })),
+    );
+    const like = async (pattern: string) =>
+      (await itemRepo.list({ where: { ownerId: owner.id, title: { like: pattern } }, sort: "rank" })).data.map(
+        (r) => r.title,
+      );
+    expect(await like("%école%")).toEqual(["École Normale"]);
+    expect(await like("ÉCOLE%")).toEqual(["École Normale"]);
+    expect(await like("ärger")).toEqual(["ÄRGER"]);
+    expect(await like("%РИМ%")).toEqual(["Пример"]);
+    expect(await like("%ecole%")).toEqual([]);
+    // The connection's own lower() and upper() agree with the dialect's other side, PostgreSQL.
+    const [changed] = await db.execute<{ l: string; u: string }>(
+      sql`select lower('ÉCOLE Ä') as l, upper('école ä') as u`,
+    );
+    expect(changed).toEqual({ l: "école ä", u: "ÉCOLE Ä" });
+  });
+
   it("inserts thousands of rows that leave most columns to their defaults", async () => {
     // On SQLite the defaults of the columns left out are bound too: a statement may not take as many
     // rows as the values given alone would allow.

@@ -146,6 +146,12 @@ function isRunning(pid: number): boolean {
   }
 }
 
+/** SQLite's case functions as PostgreSQL's work, on every letter: registered on each connection. */
+const CASE_CHANGES: [string, (text: string) => string][] = [
+  ["lower", (text) => text.toLowerCase()],
+  ["upper", (text) => text.toUpperCase()],
+];
+
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   const target = parseDatabaseUrl(options.url);
   const tableList = Array.isArray(options.tables) ? options.tables : Object.values(options.tables ?? {});
@@ -179,6 +185,13 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
         client.pragma("synchronous = NORMAL");
         client.pragma("foreign_keys = ON");
         client.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
+        // SQLite's own lower() and upper() change ASCII letters only, PostgreSQL's every letter: the
+        // case-insensitive `like` (both sides lowered) would miss "École" for "école" on SQLite alone.
+        for (const [name, change] of CASE_CHANGES) {
+          client.function(name, { deterministic: true }, (value: unknown) =>
+            value === null ? null : change(String(value)),
+          );
+        }
       } catch (error) {
         throw new DatabaseUnavailableError({
           cause: new Error(`cannot open SQLite database ${target.file}: ${(error as Error).message}`),
