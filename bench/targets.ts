@@ -3,13 +3,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
-import { type Database, Migrator, openDatabase } from "@groundwork/db";
+import { type Database, Migrator, openDatabase, postgresClient } from "@groundwork/db";
 import { migrationsDir, tables } from "@groundwork/domain";
 import type BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
 import { KyselyPGlite } from "kysely-pglite";
 import { PostgresJSDialect } from "kysely-postgres-js";
-import postgres from "postgres";
+import type postgres from "postgres";
 
 // biome-ignore lint/suspicious/noExplicitAny: the bench queries Kysely untyped, as a user without codegen would.
 export type AnyKysely = Kysely<any>;
@@ -56,7 +56,7 @@ export async function sqliteTarget(): Promise<Target> {
 /** A fresh database on the server of `serverUrl`, dropped by `close`. */
 export async function postgresTarget(serverUrl: string): Promise<Target> {
   const name = `gw_bench_${process.pid}_${randomBytes(4).toString("hex")}`;
-  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  const admin = postgresClient(serverUrl, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`create database "${name}"`);
   } finally {
@@ -80,7 +80,7 @@ export async function postgresTarget(serverUrl: string): Promise<Target> {
     kysely,
     async close() {
       await db.close();
-      const dropper = postgres(serverUrl, { max: 1, onnotice: () => {} });
+      const dropper = postgresClient(serverUrl, { max: 1, onnotice: () => {} });
       try {
         await dropper.unsafe(`drop database if exists "${name}" with (force)`);
       } finally {

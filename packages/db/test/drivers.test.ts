@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer, connect as netConnect, type Socket } from "node:net";
 import type { PGlite } from "@electric-sql/pglite";
 import {
   ConfigurationError,
@@ -10,7 +11,7 @@ import {
 } from "@groundwork/db";
 import { type TestDatabase, testDialects } from "@groundwork/db/testing";
 import { sql } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { fixtureMigrations } from "./fixtures/database.js";
 import { fixtureTables, items, owners } from "./fixtures/schema.js";
 
@@ -196,5 +197,55 @@ describe.each(testDialects())("read replicas on $name", (dialect) => {
     const owner = await db.repo(owners).create({ name: "Replica", email: "replica@example.com" });
     expect((await db.repo(owners).get(owner.id)).email).toBe("replica@example.com");
     expect(await db.transaction(async (tx) => tx.repo(owners).count())).toBe(1);
+  });
+});
+
+describe("a PostgreSQL server named by its IPv6 address", () => {
+  const server = inject("postgresTarget");
+  it.runIf(server && server !== "pglite")("is reached, as primary and as replica", async () => {
+    const postgresServer = testDialects().find((d) => d.dialect === "postgres");
+    if (!postgresServer) throw new Error("no PostgreSQL dialect");
+    const testDb = await postgresServer.create();
+    // The server listens on IPv4 here: a proxy on the IPv6 loopback stands in front of it.
+    const upstream = new URL(testDb.url);
+    let connections = 0;
+    const sockets = new Set<Socket>();
+    const proxy = createServer((client) => {
+      connections++;
+      const target = netConnect(Number(upstream.port || 5432), upstream.hostname);
+      for (const socket of [client, target]) {
+        sockets.add(socket);
+        socket.on("error", () => {
+          client.destroy();
+          target.destroy();
+        });
+      }
+      client.pipe(target).pipe(client);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "::1", resolve));
+    try {
+      const url = new URL(testDb.url);
+      url.hostname = "[::1]";
+      url.port = String((proxy.address() as AddressInfo).port);
+      const db = await openDatabase({ url: url.toString(), replicaUrls: [url.toString()], tables: fixtureTables });
+      try {
+        await new Migrator(db, await fixtureMigrations("postgres")).up();
+        const owner = await db.repo(owners).create({ name: "Six", email: "six@example.com" });
+        expect((await db.repo(owners).get(owner.id)).name).toBe("Six");
+      } finally {
+        await db.close();
+      }
+      expect(connections).toBeGreaterThan(0);
+      // Nothing listens on port 1: the address is tried as it is, not looked up as a name.
+      const refused = await openDatabase({ url: "postgres://postgres@[::1]:1/none" }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(DatabaseUnavailableError);
+      const reason = String((refused as Error).cause);
+      expect(reason).toMatch(/ECONNREFUSED ::1:1/);
+      expect(reason).not.toMatch(/ENOTFOUND/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+      await testDb.drop();
+    }
   });
 });

@@ -6,10 +6,11 @@ import { drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
 import { withReplicas } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { ConfigurationError, DatabaseUnavailableError } from "../errors/errors.js";
 import type { AnyTable } from "../schema/table.js";
 import { Mutex } from "./mutex.js";
+import { postgresClient } from "./postgres-client.js";
 import { type AnyDrizzle, Session, type Shared } from "./session.js";
 import { type DatabaseTarget, parseDatabaseUrl, redactUrl } from "./url.js";
 
@@ -216,7 +217,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       if (!Number.isInteger(poolMax) || poolMax < 1)
         throw new ConfigurationError("DATABASE_POOL_MAX must be a whole number ≥ 1");
       const connect = (connectionUrl: string) =>
-        postgres(connectionUrl, {
+        postgresClient(connectionUrl, {
           max: poolMax,
           onnotice: () => {},
           connect_timeout: CONNECT_SECONDS,

@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import postgres from "postgres";
 import { inject } from "vitest";
 import { type Database, type OpenOptions, openDatabase } from "../database/open.js";
+import { postgresClient } from "../database/postgres-client.js";
 import type { Dialect } from "../database/session.js";
 
 /** A fresh, empty database made for one test (or one file), and the way to get rid of it. */
@@ -60,7 +60,7 @@ function postgresDialect(serverUrl: string): TestDialect {
     dialect: "postgres",
     async create() {
       const name = `gw_test_${process.pid}_${randomBytes(4).toString("hex")}`;
-      const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+      const admin = postgresClient(serverUrl, { max: 1, onnotice: () => {} });
       try {
         await admin.unsafe(`create database "${name}"`);
       } finally {
@@ -69,7 +69,7 @@ function postgresDialect(serverUrl: string): TestDialect {
       const url = new URL(serverUrl);
       url.pathname = `/${name}`;
       return tracked("postgres", url.toString(), async () => {
-        const dropper = postgres(serverUrl, { max: 1, onnotice: () => {} });
+        const dropper = postgresClient(serverUrl, { max: 1, onnotice: () => {} });
         try {
           await dropper.unsafe(`drop database if exists "${name}" with (force)`);
         } finally {

@@ -1,5 +1,5 @@
-import postgres from "postgres";
 import type { TestProject } from "vitest/node";
+import { postgresClient } from "../database/postgres-client.js";
 
 export const DEFAULT_TEST_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -23,7 +23,7 @@ export default async function setup(project: TestProject): Promise<void> {
     project.provide("postgresTarget", "pglite");
     return;
   }
-  const client = postgres(url, { max: 1, connect_timeout: 5, onnotice: () => {} });
+  const client = postgresClient(url, { max: 1, connect_timeout: 5, onnotice: () => {} });
   try {
     await client`select 1`;
     project.provide("postgresTarget", url);
