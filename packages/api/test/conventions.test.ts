@@ -260,7 +260,6 @@ describe.each(testDialects())("HTTP conventions on $name", (dialect) => {
     });
 
     it("keeps an id as long as the audit trail holds, and replaces a longer one, so a write never fails on it", async () => {
-      const audited: string[] = [];
       for (const [length, kept] of [
         [128, true],
         [129, false],
@@ -277,11 +276,8 @@ describe.each(testDialects())("HTTP conventions on $name", (dialect) => {
         const team = (await res.json()) as { id: string };
         const logs = await call(`/api/v1/teams/${team.id}/audit-logs`, { headers: authed() });
         const { data } = (await logs.json()) as { data: { action: string; requestId: string | null }[] };
-        const created = data.find((log) => log.action === "team.created");
-        audited.push(created?.requestId ?? "");
-        expect(created?.requestId).toBe(id);
+        expect(data.find((log) => log.action === "team.created")?.requestId).toBe(id);
       }
-      expect(audited[0]).toHaveLength(128);
     });
   });
 
