@@ -11,8 +11,7 @@ export interface Timing {
 
 const SAMPLE_MS = 40;
 // On a 2-core virtual machine a median of 9 samples moved more from run to run than the targets'
-// margins (a PostgreSQL get: 0.98–1.28× raw over eighteen runs); 31 narrow that, for a bench of
-// about 100 s.
+// margins (a PostgreSQL get: 0.98–1.28× raw over eighteen runs); 31 narrow that.
 const SAMPLES = 31;
 
 async function runOps(fn: () => unknown, ops: number): Promise<number> {
@@ -35,12 +34,35 @@ async function calibrate(fn: () => unknown, maxOps: number): Promise<number> {
   return opsPerSample;
 }
 
+// V8 optimizes a function once it has run for a while, and the layer's calls run more code than a
+// driver's: a PostgreSQL insert + audit row took 1.68×, 1.42× and 1.27× of raw over its first three
+// blocks of 800 calls (interleaved with raw's), then 1.07–1.21×. Sampled after calibration alone
+// (about a hundred calls), the figures measured the compiler at work. So every function runs
+// WARMUP_CALLS times, or WARMUP_MS, before its samples are taken.
+const WARMUP_CALLS = 3000;
+const WARMUP_MS = 3000;
+
+/** Runs the functions in turn, a sample's worth of calls each, until each has run WARMUP_CALLS times or WARMUP_MS. */
+async function warmUp(fns: (() => unknown)[], ops: number[]): Promise<void> {
+  const calls = fns.map(() => 0);
+  const spent = fns.map(() => 0);
+  const warm = (i: number) => (calls[i] ?? 0) >= WARMUP_CALLS || (spent[i] ?? 0) >= WARMUP_MS * 1e6;
+  while (!fns.every((_, i) => warm(i))) {
+    for (let i = 0; i < fns.length; i++) {
+      if (warm(i)) continue;
+      const n = ops[i] ?? 1;
+      spent[i] = (spent[i] ?? 0) + (await runOps(fns[i] as () => unknown, n));
+      calls[i] = (calls[i] ?? 0) + n;
+    }
+  }
+}
+
 /**
- * Measures each function (awaited on every call, sync or not). After a warm-up that calibrates the
- * ops per sample (~SAMPLE_MS each), the samples of all functions are interleaved, in a shuffled
- * order each round, so drift (GC, WAL checkpoints, the server's background work) hits all of
- * them alike; each result is the median ns/op of its samples, which are kept in `perSample`. Under
- * BENCH_QUICK each function runs a handful of ops once.
+ * Measures each function (awaited on every call, sync or not). After the ops per sample are
+ * calibrated (~SAMPLE_MS each) and every function has warmed up (see WARMUP_CALLS), the samples of
+ * all functions are interleaved, in a shuffled order each round, so drift (GC, WAL checkpoints, the
+ * server's background work) hits all of them alike; each result is the median ns/op of its samples,
+ * which are kept in `perSample`. Under BENCH_QUICK each function runs a handful of ops once.
  */
 export async function measureAll(
   fns: (() => unknown)[],
@@ -58,6 +80,7 @@ export async function measureAll(
   const maxOps = options.maxOpsPerSample ?? 1e6;
   const ops: number[] = [];
   for (const fn of fns) ops.push(await calibrate(fn, maxOps));
+  await warmUp(fns, ops);
   const samples: number[][] = fns.map(() => []);
   const random = seeded(SAMPLES * fns.length);
   for (let s = 0; s < SAMPLES; s++) {

@@ -9,7 +9,7 @@ export const benchHelp = `Usage: groundwork bench [--quick] [--database-url <url
 
 Runs the benchmarks of SPEC §8 from a checkout of the repository (bench/run.ts, what npm run bench
 runs): every row on SQLite, then on PostgreSQL. Each figure is a ratio against a raw baseline taken
-in the same run, with the absolute times beside it. Takes about three minutes; see bench/README.md.
+in the same run, with the absolute times beside it. Takes about four minutes; see bench/README.md.
 
   --database-url <url>  the PostgreSQL server to measure (default BENCH_DATABASE_URL); a fresh
                         database is created there and dropped at the end. Without one, embedded
