@@ -89,11 +89,16 @@ function redact(url: URL): string {
 /**
  * The host and port of a PostgreSQL URL that names its server by an IPv6 address (`[::1]:5432`),
  * else undefined. postgres-js splits a URL's host at its first `:`, so such a host would reach the
- * resolver as `[`: it is given to postgres-js apart (porsager/postgres#663).
+ * resolver as `[`: it is given to postgres-js apart (porsager/postgres#663). A URL that `URL` cannot
+ * read (postgres-js's `host1:5432,host2:5433`) is left to postgres-js.
  */
 export function ipv6Hosts(raw: string): { host: string[]; port: number[] } | undefined {
-  const authority = raw.slice(raw.indexOf("://") + 3).split(/[/?]/)[0] ?? "";
-  const match = /\[([^\]]+)\](?::(\d+))?$/.exec(authority);
-  if (!match?.[1]) return undefined;
-  return { host: [match[1]], port: [Number(match[2] ?? process.env.PGPORT ?? 5432)] };
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return undefined;
+  }
+  if (!url.hostname.startsWith("[")) return undefined;
+  return { host: [url.hostname.slice(1, -1)], port: [Number(url.port || process.env.PGPORT || 5432)] };
 }
