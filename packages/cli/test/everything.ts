@@ -4,8 +4,9 @@ import { tables } from "@groundwork/domain";
 import { sql } from "drizzle-orm";
 
 /**
- * Every row of every table, keyed by table: as the layer reads them (`rows`), each table's in key
- * order, and as the driver returns them from `select *` (`stored`): what is stored, not how it reads.
+ * Every row of every table, keyed by table: as the layer reads them (`rows`) and as the driver returns
+ * them from `select *` (`stored`: what is stored, not how it reads), each table's sorted by its JSON
+ * text, so that two databases holding the same rows compare equal.
  */
 export async function everything(open: TestDatabase["open"]) {
   const db = await open({ tables });
