@@ -1,9 +1,9 @@
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
-import { type Database, Migrator, openDatabase, postgresClient } from "@groundwork/db";
+import { type Database, Migrator, openDatabase } from "@groundwork/db";
+import { createScratchDatabase } from "@groundwork/db/testing/scratch-database";
 import { migrationsDir, tables } from "@groundwork/domain";
 import type BetterSqlite3 from "better-sqlite3";
 import { Kysely, SqliteDialect } from "kysely";
@@ -55,17 +55,19 @@ export async function sqliteTarget(): Promise<Target> {
 
 /** A fresh database on the server of `serverUrl`, dropped by `close`. */
 export async function postgresTarget(serverUrl: string): Promise<Target> {
-  const name = `gw_bench_${process.pid}_${randomBytes(4).toString("hex")}`;
-  const admin = postgresClient(serverUrl, { max: 1, onnotice: () => {} });
+  const scratch = await createScratchDatabase(serverUrl, "gw_bench");
+  // A database this run made is dropped also when the run cannot begin.
+  const db = await openDatabase({ url: scratch.url, tables }).catch(async (error: unknown) => {
+    await scratch.drop();
+    throw error;
+  });
   try {
-    await admin.unsafe(`create database "${name}"`);
-  } finally {
-    await admin.end({ timeout: 5 });
+    await migrate(db);
+  } catch (error) {
+    await db.close();
+    await scratch.drop();
+    throw error;
   }
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  const db = await openDatabase({ url: url.toString(), tables });
-  await migrate(db);
   // Raw and Kysely run on the layer's own postgres-js client, so all of them talk to the same server
   // connection (one at a time, their calls being sequential). Two connections of one server, each
   // served by its own backend process, answer the same statement up to 15% apart on a 2-core machine,
@@ -80,12 +82,7 @@ export async function postgresTarget(serverUrl: string): Promise<Target> {
     kysely,
     async close() {
       await db.close();
-      const dropper = postgresClient(serverUrl, { max: 1, onnotice: () => {} });
-      try {
-        await dropper.unsafe(`drop database if exists "${name}" with (force)`);
-      } finally {
-        await dropper.end({ timeout: 5 });
-      }
+      await scratch.drop();
     },
   };
 }

@@ -1,11 +1,10 @@
-import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { inject } from "vitest";
 import { type Database, type OpenOptions, openDatabase } from "../database/open.js";
-import { postgresClient } from "../database/postgres-client.js";
 import type { Dialect } from "../database/session.js";
+import { createScratchDatabase } from "./scratch-database.js";
 
 /** A fresh, empty database made for one test (or one file), and the way to get rid of it. */
 export interface TestDatabase {
@@ -59,23 +58,8 @@ function postgresDialect(serverUrl: string): TestDialect {
     name: "postgres",
     dialect: "postgres",
     async create() {
-      const name = `gw_test_${process.pid}_${randomBytes(4).toString("hex")}`;
-      const admin = postgresClient(serverUrl, { max: 1, onnotice: () => {} });
-      try {
-        await admin.unsafe(`create database "${name}"`);
-      } finally {
-        await admin.end({ timeout: 5 });
-      }
-      const url = new URL(serverUrl);
-      url.pathname = `/${name}`;
-      return tracked("postgres", url.toString(), async () => {
-        const dropper = postgresClient(serverUrl, { max: 1, onnotice: () => {} });
-        try {
-          await dropper.unsafe(`drop database if exists "${name}" with (force)`);
-        } finally {
-          await dropper.end({ timeout: 5 });
-        }
-      });
+      const scratch = await createScratchDatabase(serverUrl, "gw_test");
+      return tracked("postgres", scratch.url, scratch.drop);
     },
   };
 }
