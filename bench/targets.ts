@@ -56,7 +56,7 @@ export async function sqliteTarget(): Promise<Target> {
 /** A fresh database on the server of `serverUrl`, dropped by `close`. */
 export async function postgresTarget(serverUrl: string): Promise<Target> {
   const scratch = await createScratchDatabase(serverUrl, "gw_bench");
-  // A database this run made is dropped also when the run cannot begin.
+  // A run that cannot begin drops the database here; one that ran drops it in `close`.
   const db = await openDatabase({ url: scratch.url, tables }).catch(async (error: unknown) => {
     await scratch.drop();
     throw error;
