@@ -1,5 +1,4 @@
 export { Database, type OpenOptions, openDatabase } from "./database/open.js";
-export { postgresClient } from "./database/postgres-client.js";
 export type { AnyDrizzle, Dialect, DriverName, IsolationLevel, TransactionOptions } from "./database/session.js";
 export { Session } from "./database/session.js";
 export { type DatabaseTarget, parseDatabaseUrl, redactUrl } from "./database/url.js";
