@@ -2,11 +2,13 @@ import { type AddressInfo, createServer, connect as netConnect, type Socket } fr
 import type { PGlite } from "@electric-sql/pglite";
 import {
   ConfigurationError,
+  type Database,
   DatabaseUnavailableError,
   Migrator,
   openDatabase,
   parseDatabaseUrl,
   redactUrl,
+  type Session,
   UniqueViolationError,
 } from "@groundwork/db";
 import { type TestDatabase, testDialects } from "@groundwork/db/testing";
@@ -254,4 +256,71 @@ describe("a PostgreSQL server named by its IPv6 address", () => {
       await testDb.drop();
     }
   });
+});
+
+describe("a PostgreSQL transaction whose connection closes", () => {
+  const server = inject("postgresTarget");
+
+  /** Runs a long statement on `session` and has the server end its connection while it runs; returns its error. */
+  async function closedMidStatement(session: Session, admin: Database): Promise<unknown> {
+    const [row] = await session.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
+    const pid = row?.pid;
+    const running = session.execute(sql`select pg_sleep(30)`).catch((error: unknown) => error);
+    for (;;) {
+      const active = await admin.execute(sql`select 1 from pg_stat_activity where pid = ${pid} and state = 'active'`);
+      if (active.length > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await admin.execute(sql`select pg_terminate_backend(${pid})`);
+    return running;
+  }
+
+  // What the callback does once its statement failed with the closed connection. Each would make
+  // postgres-js send a COMMIT, a ROLLBACK or a statement on the closed connection.
+  const afterwards: Record<string, (tx: Session, admin: Database) => Promise<unknown>> = {
+    throws: async () => {
+      throw new Error("the callback gave up");
+    },
+    "runs another statement": (tx) => tx.repo(owners).count(),
+    "returns as if nothing happened": async () => "done",
+    "opens a savepoint": (tx) => tx.transaction(async (sp) => sp.repo(owners).count()),
+    "was in a savepoint that throws": (tx, admin) =>
+      tx.transaction(async (sp) => {
+        await closedMidStatement(sp, admin);
+        throw new Error("the savepoint gave up");
+      }),
+  };
+
+  it.runIf(server && server !== "pglite")(
+    "fails with DatabaseUnavailableError whatever the callback does next, and the database goes on working",
+    async () => {
+      const postgresServer = testDialects().find((d) => d.dialect === "postgres");
+      if (!postgresServer) throw new Error("no PostgreSQL dialect");
+      const testDb = await postgresServer.create();
+      try {
+        const admin = await testDb.open();
+        for (const [what, then] of Object.entries(afterwards)) {
+          // A database each: closing one whose connection was lost waits out postgres-js's end timeout.
+          const db = await testDb.open({ tables: fixtureTables });
+          if (what === "throws") await new Migrator(db, await fixtureMigrations("postgres")).up();
+          const attempt = db.transaction(async (tx) => {
+            await tx.repo(owners).create({ name: "Lost", email: "lost@example.com" });
+            if (!what.startsWith("was in")) {
+              expect(await closedMidStatement(tx, admin), what).toBeInstanceOf(DatabaseUnavailableError);
+            }
+            return then(tx, admin);
+          });
+          await expect(attempt, what).rejects.toBeInstanceOf(DatabaseUnavailableError);
+          // Nothing of the transaction was kept, and the pool serves the next caller on a new connection.
+          expect(await db.repo(owners).count(), what).toBe(0);
+          const next = await db.transaction(async (tx) =>
+            tx.repo(owners).create({ name: "Next", email: "next@example.com" }),
+          );
+          await db.repo(owners).delete(next.id);
+        }
+      } finally {
+        await testDb.drop();
+      }
+    },
+  );
 });

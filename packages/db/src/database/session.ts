@@ -84,6 +84,21 @@ function leaveScope(): void {
   if (--scopesOpen === 0) scopes.disable();
 }
 
+/**
+ * What a postgres-js transaction (or savepoint) callback returns once the transaction's connection has
+ * closed: a promise that never settles, so postgres-js sends neither its COMMIT nor its ROLLBACK.
+ * Either, sent on the closed connection, makes postgres-js (3.4.9) write to the socket it has let go
+ * of: a TypeError thrown from a timer, which nothing can catch and which ends the process. The
+ * transaction has already failed with the closed connection's error, and the server rolled it back
+ * when the connection closed.
+ */
+const ABANDONED = new Promise<never>(() => {});
+
+function isConnectionClosed(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "CONNECTION_CLOSED" || code === "CONNECTION_DESTROYED";
+}
+
 const USE_TX =
   "inside a transaction, use its session (the `tx` its callback was given), not the database: " +
   "the database's own session waits for the transaction to end, which waits for this call";
@@ -101,6 +116,8 @@ export class Session {
   private readonly repositories = new Map<AnyTable, unknown>();
   /** Set when the transaction this session stands for has committed or rolled back. */
   private finished = false;
+  /** postgres-js: set when the connection of this transaction closed before the transaction ended. */
+  private lostConnection = false;
   /** Statements this transaction sent without waiting for them (`Repository#createPipelined`). */
   private pipelined: Promise<unknown>[] | undefined;
   /** Lets one savepoint of this transaction run at a time, as they would nest otherwise. */
@@ -227,7 +244,7 @@ export class Session {
     let tx: Session | undefined;
     try {
       const pgDb = this.drizzle as PgDatabase<never, never>;
-      const result = await pgDb.transaction(
+      const pending = pgDb.transaction(
         async (drizzleTx) => {
           const session = new Session(
             this.shared,
@@ -241,18 +258,28 @@ export class Session {
             const result = await scopes.run({ session, outer }, fn, session);
             if (commitBehindPipelined) await session.pipelinedSent();
             else await session.settlePipelined();
+            if (session.connectionLost) return ABANDONED;
             return result;
           } catch (error) {
+            if (session.connectionLost) return ABANDONED;
             // A statement sent without waiting that failed is why everything after it failed.
             thrownByFn = (await session.pipelinedFailure()) ?? error;
             throw thrownByFn;
           } finally {
-            session.finished = true;
-            leaveScope();
+            session.end();
           }
         },
         !this.inTransaction && options.isolationLevel ? { isolationLevel: options.isolationLevel } : undefined,
       );
+      // postgres-js rejects a transaction as soon as its connection closes, while the callback may still
+      // be running (a statement in flight fails too, see runAsync): from then on the transaction, and
+      // its savepoints, send nothing (see ABANDONED).
+      if (commitBehindPipelined) {
+        pending.catch((error: unknown) => {
+          if (tx && !tx.finished && isConnectionClosed(error)) tx.loseConnection();
+        });
+      }
+      const result = await pending;
       // Had one of them failed, PostgreSQL answered the COMMIT by rolling back: nothing was kept.
       if (commitBehindPipelined) await tx?.settlePipelined();
       return result;
@@ -262,6 +289,29 @@ export class Session {
     } finally {
       if (!this.inTransaction) this.transactionEnded();
     }
+  }
+
+  /** Whether the connection of this transaction (or of the one it is a savepoint of) has closed. */
+  private get connectionLost(): boolean {
+    return this.lostConnection || (this.parent?.connectionLost ?? false);
+  }
+
+  /**
+   * Marks the transaction this session belongs to as over because its connection closed: its
+   * statements, and its savepoints', are refused from now on.
+   */
+  private loseConnection(): void {
+    let transaction: Session = this;
+    while (transaction.parent) transaction = transaction.parent;
+    transaction.lostConnection = true;
+    transaction.end();
+  }
+
+  /** Ends this session's transaction scope, once. */
+  private end(): void {
+    if (this.finished) return;
+    this.finished = true;
+    leaveScope();
   }
 
   /**
@@ -327,8 +377,7 @@ export class Session {
         if (sqlite.client.inTransaction) sqlite.client.exec("ROLLBACK");
         throw new ThrownByFn(error);
       } finally {
-        tx.finished = true;
-        leaveScope();
+        tx.end();
       }
       sqlite.client.exec("COMMIT");
       return result;
@@ -360,8 +409,7 @@ export class Session {
         client.exec(`RELEASE ${name}`);
         throw new ThrownByFn(error);
       } finally {
-        sp.finished = true;
-        leaveScope();
+        sp.end();
       }
       client.exec(`RELEASE ${name}`);
       return result;
@@ -461,6 +509,7 @@ export class Session {
       return Promise.reject(this.mapError(error));
     }
     return running.catch((error: unknown) => {
+      if (this.inTransaction && isConnectionClosed(error)) this.loseConnection();
       throw this.mapError(error);
     });
   }
@@ -472,6 +521,9 @@ export class Session {
 
   /** Transactions in progress when `close` began go on until it closes the connections; nothing else does. */
   private assertOpen(): void {
+    if (this.connectionLost) {
+      throw new DatabaseUnavailableError({ cause: new Error("the connection of this transaction closed") });
+    }
     if (this.finished) throw new TransactionFinishedError();
     if (this.shared.closed && (!this.inTransaction || this.shared.disconnected)) throw this.unavailable();
   }
