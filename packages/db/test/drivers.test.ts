@@ -13,7 +13,7 @@ import {
 } from "@groundwork/db";
 import { type TestDatabase, testDialects } from "@groundwork/db/testing";
 import { sql } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, inject, it, vi } from "vitest";
 import { fixtureMigrations } from "./fixtures/database.js";
 import { fixtureTables, items, owners } from "./fixtures/schema.js";
 
@@ -318,6 +318,42 @@ describe("a PostgreSQL transaction whose connection closes", () => {
           );
           await db.repo(owners).delete(next.id);
         }
+      } finally {
+        await testDb.drop();
+      }
+    },
+  );
+
+  it.runIf(server && server !== "pglite")(
+    "fails at once when the connection closes between statements, and refuses the callback's next one",
+    async () => {
+      const postgresServer = testDialects().find((d) => d.dialect === "postgres");
+      if (!postgresServer) throw new Error("no PostgreSQL dialect");
+      const testDb = await postgresServer.create();
+      try {
+        const db = await testDb.open({ tables: fixtureTables });
+        await new Migrator(db, await fixtureMigrations("postgres")).up();
+        const admin = await testDb.open();
+        let resume = () => {};
+        const paused = new Promise<void>((resolve) => {
+          resume = resolve;
+        });
+        let next: unknown;
+        const attempt = db.transaction(async (tx) => {
+          await tx.repo(owners).create({ name: "Idle", email: "idle@example.com" });
+          const [row] = await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
+          await admin.execute(sql`select pg_terminate_backend(${row?.pid})`);
+          await paused;
+          next = await tx
+            .repo(owners)
+            .count()
+            .catch((error: unknown) => error);
+        });
+        // The callback is still paused: the transaction failed when its connection closed.
+        await expect(attempt).rejects.toBeInstanceOf(DatabaseUnavailableError);
+        resume();
+        await vi.waitFor(() => expect(next).toBeInstanceOf(DatabaseUnavailableError));
+        expect(await db.repo(owners).count()).toBe(0);
       } finally {
         await testDb.drop();
       }
