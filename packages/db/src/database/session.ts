@@ -301,10 +301,11 @@ export class Session {
    * statements, and its savepoints', are refused from now on.
    */
   private loseConnection(): void {
-    let transaction: Session = this;
-    while (transaction.parent) transaction = transaction.parent;
-    transaction.lostConnection = true;
-    transaction.end();
+    // Ended from the inside out: a callback waiting on a savepoint that sends nothing more waits forever.
+    let session: Session = this;
+    for (; session.parent; session = session.parent) session.end();
+    session.lostConnection = true;
+    session.end();
   }
 
   /** Ends this session's transaction scope, once. */
