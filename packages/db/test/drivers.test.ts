@@ -261,6 +261,18 @@ describe("a PostgreSQL server named by its IPv6 address", () => {
 describe("a PostgreSQL transaction whose connection closes", () => {
   const server = inject("postgresTarget");
 
+  /** Runs `test` with a new database on the PostgreSQL server, dropped afterwards. */
+  async function onServerDatabase(test: (testDb: TestDatabase) => Promise<void>): Promise<void> {
+    const postgresServer = testDialects().find((d) => d.dialect === "postgres");
+    if (!postgresServer) throw new Error("no PostgreSQL dialect");
+    const testDb = await postgresServer.create();
+    try {
+      await test(testDb);
+    } finally {
+      await testDb.drop();
+    }
+  }
+
   /** Runs a long statement on `session` and has the server end its connection while it runs; returns its error. */
   async function closedMidStatement(session: Session, admin: Database): Promise<unknown> {
     const [row] = await session.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
@@ -293,16 +305,13 @@ describe("a PostgreSQL transaction whose connection closes", () => {
 
   it.runIf(server && server !== "pglite")(
     "fails with DatabaseUnavailableError whatever the callback does next, and the database goes on working",
-    async () => {
-      const postgresServer = testDialects().find((d) => d.dialect === "postgres");
-      if (!postgresServer) throw new Error("no PostgreSQL dialect");
-      const testDb = await postgresServer.create();
-      try {
+    () =>
+      onServerDatabase(async (testDb) => {
         const admin = await testDb.open();
+        await new Migrator(admin, await fixtureMigrations("postgres")).up();
         for (const [what, then] of Object.entries(afterwards)) {
           // A database each: closing one whose connection was lost waits out postgres-js's end timeout.
           const db = await testDb.open({ tables: fixtureTables });
-          if (what === "throws") await new Migrator(db, await fixtureMigrations("postgres")).up();
           const attempt = db.transaction(async (tx) => {
             await tx.repo(owners).create({ name: "Lost", email: "lost@example.com" });
             if (!what.startsWith("was in")) {
@@ -318,19 +327,13 @@ describe("a PostgreSQL transaction whose connection closes", () => {
           );
           await db.repo(owners).delete(next.id);
         }
-      } finally {
-        await testDb.drop();
-      }
-    },
+      }),
   );
 
   it.runIf(server && server !== "pglite")(
     "fails at once when the connection closes between statements, and refuses the callback's next one",
-    async () => {
-      const postgresServer = testDialects().find((d) => d.dialect === "postgres");
-      if (!postgresServer) throw new Error("no PostgreSQL dialect");
-      const testDb = await postgresServer.create();
-      try {
+    () =>
+      onServerDatabase(async (testDb) => {
         const db = await testDb.open({ tables: fixtureTables });
         await new Migrator(db, await fixtureMigrations("postgres")).up();
         const admin = await testDb.open();
@@ -354,9 +357,6 @@ describe("a PostgreSQL transaction whose connection closes", () => {
         resume();
         await vi.waitFor(() => expect(next).toBeInstanceOf(DatabaseUnavailableError));
         expect(await db.repo(owners).count()).toBe(0);
-      } finally {
-        await testDb.drop();
-      }
-    },
+      }),
   );
 });
