@@ -90,9 +90,12 @@ function leaveScope(): void {
  * Either, sent on the closed connection, makes postgres-js (3.4.9) write to the socket it has let go
  * of: a TypeError thrown from a timer, which nothing can catch and which ends the process. The
  * transaction has already failed with the closed connection's error, and the server rolled it back
- * when the connection closed.
+ * when the connection closed. A new promise each time: nothing holds it, so what waits on it is
+ * collected with it.
  */
-const ABANDONED = new Promise<never>(() => {});
+function abandoned(): Promise<never> {
+  return new Promise<never>(() => {});
+}
 
 function isConnectionClosed(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
@@ -258,10 +261,10 @@ export class Session {
             const result = await scopes.run({ session, outer }, fn, session);
             if (commitBehindPipelined) await session.pipelinedSent();
             else await session.settlePipelined();
-            if (session.connectionLost) return ABANDONED;
+            if (session.connectionLost) return abandoned();
             return result;
           } catch (error) {
-            if (session.connectionLost) return ABANDONED;
+            if (session.connectionLost) return abandoned();
             // A statement sent without waiting that failed is why everything after it failed.
             thrownByFn = (await session.pipelinedFailure()) ?? error;
             throw thrownByFn;
@@ -273,7 +276,7 @@ export class Session {
       );
       // postgres-js rejects a transaction as soon as its connection closes, while the callback may still
       // be running (a statement in flight fails too, see runAsync): from then on the transaction, and
-      // its savepoints, send nothing (see ABANDONED).
+      // its savepoints, send nothing (see `abandoned`).
       if (commitBehindPipelined) {
         pending.catch((error: unknown) => {
           if (tx && !tx.finished && isConnectionClosed(error)) tx.loseConnection();
