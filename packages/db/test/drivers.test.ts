@@ -359,4 +359,35 @@ describe("a PostgreSQL transaction whose connection closes", () => {
         expect(await db.repo(owners).count()).toBe(0);
       }),
   );
+
+  it.runIf(server && server !== "pglite")(
+    "does not run the callback's next write on the connection the pool opened again, outside the transaction",
+    () =>
+      onServerDatabase(async (testDb) => {
+        // One connection: the statement outside the transaction makes the pool open the lost one again.
+        const db = await testDb.open({ tables: fixtureTables, poolMax: 1 });
+        await new Migrator(db, await fixtureMigrations("postgres")).up();
+        const admin = await testDb.open();
+        let resume = () => {};
+        const paused = new Promise<void>((resolve) => {
+          resume = resolve;
+        });
+        let write: unknown;
+        const attempt = db.transaction(async (tx) => {
+          const [row] = await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
+          await admin.execute(sql`select pg_terminate_backend(${row?.pid})`);
+          await paused;
+          write = await tx
+            .repo(owners)
+            .create({ name: "Stray", email: "stray@example.com" })
+            .catch((error: unknown) => error);
+        });
+        await expect(attempt).rejects.toBeInstanceOf(DatabaseUnavailableError);
+        expect(await db.repo(owners).count()).toBe(0);
+        resume();
+        await vi.waitFor(() => expect(write).toBeDefined());
+        expect(write).toBeInstanceOf(DatabaseUnavailableError);
+        expect(await db.repo(owners).count()).toBe(0);
+      }),
+  );
 });

@@ -97,9 +97,17 @@ function abandoned(): Promise<never> {
   return new Promise<never>(() => {});
 }
 
+/**
+ * Whether `error` (or what it wraps: Drizzle wraps the driver's errors) says that the connection closed,
+ * or that the server is ending it (a FATAL error, which the server follows by closing it).
+ */
 function isConnectionClosed(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === "CONNECTION_CLOSED" || code === "CONNECTION_DESTROYED";
+  let e = error as { code?: unknown; severity?: unknown; cause?: unknown } | null | undefined;
+  for (let depth = 0; e && depth < 4; depth++, e = e.cause as typeof e) {
+    if (e.code === "CONNECTION_CLOSED" || e.code === "CONNECTION_DESTROYED") return true;
+    if (e.severity === "FATAL" || e.severity === "PANIC") return true;
+  }
+  return false;
 }
 
 const USE_TX =
