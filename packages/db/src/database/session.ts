@@ -11,7 +11,7 @@ import {
   TransactionFinishedError,
   ValidationError,
 } from "../errors/errors.js";
-import { mapDriverError, type TableLookup } from "../errors/map-driver-error.js";
+import { isConnectionLost, mapDriverError, type TableLookup } from "../errors/map-driver-error.js";
 import { Repository } from "../repository/repository.js";
 import type { AnyTable } from "../schema/table.js";
 import { Mutex } from "./mutex.js";
@@ -95,19 +95,6 @@ function leaveScope(): void {
  */
 function abandoned(): Promise<never> {
   return new Promise<never>(() => {});
-}
-
-/**
- * Whether `error` (or what it wraps: Drizzle wraps the driver's errors) says that the connection closed,
- * or that the server is ending it (a FATAL error, which the server follows by closing it).
- */
-function isConnectionClosed(error: unknown): boolean {
-  let e = error as { code?: unknown; severity?: unknown; cause?: unknown } | null | undefined;
-  for (let depth = 0; e && depth < 4; depth++, e = e.cause as typeof e) {
-    if (e.code === "CONNECTION_CLOSED" || e.code === "CONNECTION_DESTROYED") return true;
-    if (e.severity === "FATAL" || e.severity === "PANIC") return true;
-  }
-  return false;
 }
 
 const USE_TX =
@@ -287,7 +274,7 @@ export class Session {
       // its savepoints, send nothing (see `abandoned`).
       if (commitBehindPipelined) {
         pending.catch((error: unknown) => {
-          if (tx && !tx.finished && isConnectionClosed(error)) tx.loseConnection();
+          if (tx && !tx.finished && isConnectionLost(error)) tx.loseConnection();
         });
       }
       const result = await pending;
@@ -521,7 +508,7 @@ export class Session {
       return Promise.reject(this.mapError(error));
     }
     return running.catch((error: unknown) => {
-      if (this.inTransaction && isConnectionClosed(error)) this.loseConnection();
+      if (this.inTransaction && isConnectionLost(error)) this.loseConnection();
       throw this.mapError(error);
     });
   }

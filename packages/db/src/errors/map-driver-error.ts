@@ -16,6 +16,8 @@ export type TableLookup = ReadonlyMap<string, { info: TableInfo }>;
 interface DriverErrorFields {
   code?: unknown;
   message?: unknown;
+  /** PostgreSQL's severity of the error: ERROR, or FATAL and PANIC when it ends the connection. */
+  severity?: unknown;
   // postgres-js names them like this …
   constraint_name?: unknown;
   table_name?: unknown;
@@ -60,6 +62,17 @@ function driverError(error: unknown): DriverErrorFields & Error {
     current = cause;
   }
   return current as DriverErrorFields & Error;
+}
+
+/**
+ * Whether the connection a statement ran on is gone: closed under it, or being ended by the server (a
+ * FATAL error, which the server follows by closing the connection).
+ */
+export function isConnectionLost(error: unknown): boolean {
+  const { code, severity } = driverError(error);
+  return (
+    code === "CONNECTION_CLOSED" || code === "CONNECTION_DESTROYED" || severity === "FATAL" || severity === "PANIC"
+  );
 }
 
 function columnsOf(lookup: TableLookup, table: string | undefined, sqlColumns: string[]): string[] {
