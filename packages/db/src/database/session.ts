@@ -236,9 +236,10 @@ export class Session {
     options: TransactionOptions = {},
   ): Promise<R> {
     let thrownByFn: unknown;
-    // A postgres-js transaction's own COMMIT goes out behind the statements it has not waited for, in
-    // one round trip; every other transaction waits for them before it commits.
-    const commitBehindPipelined = !this.inTransaction && this.shared.driver === "postgres-js";
+    // A postgres-js transaction (not a savepoint): its own COMMIT goes out behind the statements it has
+    // not waited for, in one round trip, where every other transaction waits for them before it
+    // commits; and postgres-js tells it when its connection closes.
+    const postgresJsTransaction = !this.inTransaction && this.shared.driver === "postgres-js";
     let tx: Session | undefined;
     try {
       const pgDb = this.drizzle as PgDatabase<never, never>;
@@ -254,7 +255,7 @@ export class Session {
           scopesOpen++;
           try {
             const result = await scopes.run({ session, outer }, fn, session);
-            if (commitBehindPipelined) await session.pipelinedSent();
+            if (postgresJsTransaction) await session.pipelinedSent();
             else await session.settlePipelined();
             if (session.connectionLost) return abandoned();
             return result;
@@ -272,14 +273,14 @@ export class Session {
       // postgres-js rejects a transaction as soon as its connection closes, while the callback may still
       // be running (a statement in flight fails too, see runAsync): from then on the transaction, and
       // its savepoints, send nothing (see `abandoned`).
-      if (commitBehindPipelined) {
+      if (postgresJsTransaction) {
         pending.catch((error: unknown) => {
           if (tx && !tx.finished && isConnectionLost(error)) tx.loseConnection();
         });
       }
       const result = await pending;
       // Had one of them failed, PostgreSQL answered the COMMIT by rolling back: nothing was kept.
-      if (commitBehindPipelined) await tx?.settlePipelined();
+      if (postgresJsTransaction) await tx?.settlePipelined();
       return result;
     } catch (error) {
       // What the caller threw comes out as it was; only the driver's own errors are translated.
