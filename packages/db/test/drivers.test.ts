@@ -287,6 +287,26 @@ describe("a PostgreSQL transaction whose connection closes", () => {
     return running;
   }
 
+  /**
+   * Starts a transaction that writes a row, has the server end its connection, and waits until
+   * `resume` is called; then it runs `then`, whose outcome (its result or its error) lands in `after`.
+   */
+  function closedWhilePaused(db: Database, admin: Database, then: (tx: Session) => Promise<unknown>) {
+    let resume = () => {};
+    const paused = new Promise<void>((resolve) => {
+      resume = resolve;
+    });
+    const outcome: { after?: unknown } = {};
+    const attempt = db.transaction(async (tx) => {
+      await tx.repo(owners).create({ name: "Paused", email: "paused@example.com" });
+      const [row] = await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
+      await admin.execute(sql`select pg_terminate_backend(${row?.pid})`);
+      await paused;
+      outcome.after = await then(tx).catch((error: unknown) => error);
+    });
+    return { attempt, resume, outcome };
+  }
+
   // What the callback does once its statement failed with the closed connection. Each would make
   // postgres-js send a COMMIT, a ROLLBACK or a statement on the closed connection.
   const afterwards: Record<string, (tx: Session, admin: Database) => Promise<unknown>> = {
@@ -336,26 +356,13 @@ describe("a PostgreSQL transaction whose connection closes", () => {
       onServerDatabase(async (testDb) => {
         const db = await testDb.open({ tables: fixtureTables });
         await new Migrator(db, await fixtureMigrations("postgres")).up();
-        const admin = await testDb.open();
-        let resume = () => {};
-        const paused = new Promise<void>((resolve) => {
-          resume = resolve;
-        });
-        let next: unknown;
-        const attempt = db.transaction(async (tx) => {
-          await tx.repo(owners).create({ name: "Idle", email: "idle@example.com" });
-          const [row] = await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
-          await admin.execute(sql`select pg_terminate_backend(${row?.pid})`);
-          await paused;
-          next = await tx
-            .repo(owners)
-            .count()
-            .catch((error: unknown) => error);
-        });
+        const { attempt, resume, outcome } = closedWhilePaused(db, await testDb.open(), (tx) =>
+          tx.repo(owners).count(),
+        );
         // The callback is still paused: the transaction failed when its connection closed.
         await expect(attempt).rejects.toBeInstanceOf(DatabaseUnavailableError);
         resume();
-        await vi.waitFor(() => expect(next).toBeInstanceOf(DatabaseUnavailableError));
+        await vi.waitFor(() => expect(outcome.after).toBeInstanceOf(DatabaseUnavailableError));
         expect(await db.repo(owners).count()).toBe(0);
       }),
   );
@@ -367,26 +374,14 @@ describe("a PostgreSQL transaction whose connection closes", () => {
         // One connection: the statement outside the transaction makes the pool open the lost one again.
         const db = await testDb.open({ tables: fixtureTables, poolMax: 1 });
         await new Migrator(db, await fixtureMigrations("postgres")).up();
-        const admin = await testDb.open();
-        let resume = () => {};
-        const paused = new Promise<void>((resolve) => {
-          resume = resolve;
-        });
-        let write: unknown;
-        const attempt = db.transaction(async (tx) => {
-          const [row] = await tx.execute<{ pid: number }>(sql`select pg_backend_pid() as pid`);
-          await admin.execute(sql`select pg_terminate_backend(${row?.pid})`);
-          await paused;
-          write = await tx
-            .repo(owners)
-            .create({ name: "Stray", email: "stray@example.com" })
-            .catch((error: unknown) => error);
-        });
+        const { attempt, resume, outcome } = closedWhilePaused(db, await testDb.open(), (tx) =>
+          tx.repo(owners).create({ name: "Stray", email: "stray@example.com" }),
+        );
         await expect(attempt).rejects.toBeInstanceOf(DatabaseUnavailableError);
         expect(await db.repo(owners).count()).toBe(0);
         resume();
-        await vi.waitFor(() => expect(write).toBeDefined());
-        expect(write).toBeInstanceOf(DatabaseUnavailableError);
+        await vi.waitFor(() => expect(outcome.after).toBeDefined());
+        expect(outcome.after).toBeInstanceOf(DatabaseUnavailableError);
         expect(await db.repo(owners).count()).toBe(0);
       }),
   );
