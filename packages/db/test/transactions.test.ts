@@ -302,6 +302,20 @@ describe.each(testDialects())("transactions on $name", (dialect) => {
       expect(await db.repo(owners).exists({ email: "misused@example.com" })).toBe(false);
     });
 
+    it("also after a pause in transactions, and in a transaction longer than that pause", async () => {
+      await db.transaction(async (tx) => tx.repo(owners).count());
+      // Long enough for the scopes of transactions no longer to be tracked (see `enterScope`).
+      await pause(600);
+      const error = await settlesWithin(
+        db.transaction(async () => {
+          await pause(600);
+          return db.repo(owners).count();
+        }),
+      ).catch((e) => e);
+      expect(error).toBeInstanceOf(SessionMisuseError);
+      expect(String(error.message)).toMatch(misuse);
+    });
+
     it("for raw SQL and for savepoints in savepoints started from the session outside them", async () => {
       const raw = await settlesWithin(db.transaction(async () => db.execute(sql`select 1`))).catch((e) => e);
       expect(String(raw.message)).toMatch(misuse);
