@@ -304,7 +304,7 @@ describe.each(testDialects())("transactions on $name", (dialect) => {
 
     it("also after a pause in transactions, and in a transaction longer than that pause", async () => {
       await db.transaction(async (tx) => tx.repo(owners).count());
-      // Long enough for the scopes of transactions no longer to be tracked (see `enterScope`).
+      // Long enough for the scopes of transactions no longer to be tracked (TRACKING_IDLE_MS in session.ts).
       await pause(600);
       const error = await settlesWithin(
         db.transaction(async () => {
