@@ -202,11 +202,21 @@ describe.each(testDialects())("read replicas on $name", (dialect) => {
   });
 });
 
+/** Runs `test` with a new database on the PostgreSQL server (not PGlite), dropped afterwards. */
+async function onServerDatabase(test: (testDb: TestDatabase) => Promise<void>): Promise<void> {
+  const postgresServer = testDialects().find((d) => d.dialect === "postgres");
+  if (!postgresServer) throw new Error("no PostgreSQL dialect");
+  const testDb = await postgresServer.create();
+  try {
+    await test(testDb);
+  } finally {
+    await testDb.drop();
+  }
+}
+
 describe("a PostgreSQL server named by its IPv6 address", () => {
   const server = inject("postgresTarget");
   it.runIf(server && server !== "pglite")("is reached, as primary and as replica", async (context) => {
-    const postgresServer = testDialects().find((d) => d.dialect === "postgres");
-    if (!postgresServer) throw new Error("no PostgreSQL dialect");
     // The server listens on IPv4 here: a proxy on the IPv6 loopback stands in front of it.
     const upstream = new URL(server);
     let connections = 0;
@@ -230,19 +240,20 @@ describe("a PostgreSQL server named by its IPv6 address", () => {
     // A machine without an IPv6 loopback cannot take part.
     if (listening?.code === "EADDRNOTAVAIL" || listening?.code === "EAFNOSUPPORT") context.skip();
     if (listening) throw listening;
-    const testDb = await postgresServer.create();
     try {
-      const url = new URL(testDb.url);
-      url.hostname = "[::1]";
-      url.port = String((proxy.address() as AddressInfo).port);
-      const db = await openDatabase({ url: url.toString(), replicaUrls: [url.toString()], tables: fixtureTables });
-      try {
-        await new Migrator(db, await fixtureMigrations("postgres")).up();
-        const owner = await db.repo(owners).create({ name: "Six", email: "six@example.com" });
-        expect((await db.repo(owners).get(owner.id)).name).toBe("Six");
-      } finally {
-        await db.close();
-      }
+      await onServerDatabase(async (testDb) => {
+        const url = new URL(testDb.url);
+        url.hostname = "[::1]";
+        url.port = String((proxy.address() as AddressInfo).port);
+        const db = await openDatabase({ url: url.toString(), replicaUrls: [url.toString()], tables: fixtureTables });
+        try {
+          await new Migrator(db, await fixtureMigrations("postgres")).up();
+          const owner = await db.repo(owners).create({ name: "Six", email: "six@example.com" });
+          expect((await db.repo(owners).get(owner.id)).name).toBe("Six");
+        } finally {
+          await db.close();
+        }
+      });
       expect(connections).toBeGreaterThan(0);
       // Nothing listens on port 1: the address is tried as it is, not looked up as a name.
       const refused = await openDatabase({ url: "postgres://postgres@[::1]:1/none" }).catch((e: unknown) => e);
@@ -253,25 +264,12 @@ describe("a PostgreSQL server named by its IPv6 address", () => {
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => proxy.close(resolve));
-      await testDb.drop();
     }
   });
 });
 
 describe("a PostgreSQL transaction whose connection closes", () => {
   const server = inject("postgresTarget");
-
-  /** Runs `test` with a new database on the PostgreSQL server, dropped afterwards. */
-  async function onServerDatabase(test: (testDb: TestDatabase) => Promise<void>): Promise<void> {
-    const postgresServer = testDialects().find((d) => d.dialect === "postgres");
-    if (!postgresServer) throw new Error("no PostgreSQL dialect");
-    const testDb = await postgresServer.create();
-    try {
-      await test(testDb);
-    } finally {
-      await testDb.drop();
-    }
-  }
 
   /** Runs a long statement on `session` and has the server end its connection while it runs; returns its error. */
   async function closedMidStatement(session: Session, admin: Database): Promise<unknown> {
