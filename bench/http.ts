@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { Worker } from "node:worker_threads";
 import { startServer } from "@groundwork/api";
 import type { Database } from "@groundwork/db";
-import { projectService, type ServiceContext, teamService, tickets } from "@groundwork/domain";
+import { projectService, type ServiceContext, teamService, ticketService, tickets } from "@groundwork/domain";
 import { serve } from "@hono/node-server";
 import type BetterSqlite3 from "better-sqlite3";
 import { type Context, Hono } from "hono";
@@ -93,10 +93,12 @@ export interface HttpResult {
   /** The servers' median CPU time per request in µs (API and bare route), where the platform tells it. */
   cpu?: { layer: number; raw: number };
   /**
-   * The bare route doing `micros` µs more JavaScript per request: the median share of the bare route's
-   * req/s and CPU time per request. How much added work the share tolerates on this machine.
+   * The bare route with more to do per request, on a server of its own: the median share of the bare
+   * route's req/s and CPU time per request. Plain JavaScript says how much added work the share
+   * tolerates on this machine; the repository's get and the service call say how much of the API's
+   * cost is the data layer's and the domain's, the rest being the API's own.
    */
-  addedWork: { micros: number; share: number; cpu?: number }[];
+  variants: { label: string; share: number; cpu?: number }[];
 }
 
 const ROUNDS = QUICK ? 1 : 9;
@@ -135,16 +137,28 @@ export async function runHttp(db: Database, client: BetterSqlite3.Database): Pro
     return row ? c.json(row) : c.notFound();
   };
   app.get("/tickets/:id", answerTicket);
-  // The bare route with work added, on a server of its own so the bare one stays as it is.
+  // The bare route with more to do, on a server of its own so the bare one stays as it is.
   const workApp = new Hono();
   const perMicrosecond = iterationsPerMicrosecond();
+  const variants: { label: string; path: string }[] = [];
   for (const micros of ADDED_WORK_MICROS) {
     const iterations = Math.round(micros * perMicrosecond);
-    workApp.get(`/${micros}us/tickets/:id`, (c) => {
+    const path = `/${micros}us/tickets`;
+    workApp.get(`${path}/:id`, (c) => {
       work(iterations);
       return answerTicket(c);
     });
+    variants.push({ label: `the bare route with ${micros} µs more JavaScript a request`, path });
   }
+  // The same ticket as the API answers it (Dates are written as ISO text by `c.json`), without the
+  // API around it: the token, the request id, routing among every route, validation, the ETag.
+  workApp.get("/repository/tickets/:id", async (c) => c.json(await db.repo(tickets).get(c.req.param("id"))));
+  variants.push({ label: "a bare route answering `db.repo(tickets).get(id)`", path: "/repository/tickets" });
+  workApp.get("/service/tickets/:id", async (c) => c.json(await ticketService.getTicket(ctx, c.req.param("id"))));
+  variants.push({
+    label: "a bare route answering `ticketService.getTicket` (the ticket and the caller's access, one statement)",
+    path: "/service/tickets",
+  });
   const listen = (fetch: Hono["fetch"]) =>
     new Promise<ReturnType<typeof serve>>((resolve) => {
       const s = serve({ fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s));
@@ -160,7 +174,7 @@ export async function runHttp(db: Database, client: BetterSqlite3.Database): Pro
     const auth = { authorization: `Bearer ${session.accessToken}` };
     const check = await fetch(layerUrl, { headers: auth });
     if (check.status !== 200) throw new Error(`GET ${layerUrl} answered ${check.status}: ${await check.text()}`);
-    const workUrls = ADDED_WORK_MICROS.map((micros) => `http://127.0.0.1:${workPort}/${micros}us/tickets/${ticket.id}`);
+    const workUrls = variants.map(({ path }) => `http://127.0.0.1:${workPort}${path}/${ticket.id}`);
     if (!QUICK) {
       // Warm-up.
       await load(layerUrl, auth, 1);
@@ -202,9 +216,9 @@ export async function runHttp(db: Database, client: BetterSqlite3.Database): Pro
       share: median(shares),
       shares,
       cpu: layerCpu === undefined || rawCpu === undefined ? undefined : { layer: layerCpu, raw: rawCpu },
-      addedWork: ADDED_WORK_MICROS.map((micros, i) => {
+      variants: variants.map(({ label }, i) => {
         const results = worked[i] as MeasuredLoad[];
-        return { micros, share: median(sharesOf(results)), cpu: cpuOf(results) };
+        return { label, share: median(sharesOf(results)), cpu: cpuOf(results) };
       }),
     };
   } finally {

@@ -45,9 +45,9 @@ async function main() {
         `  diagnostic (HTTP) the servers' CPU time a request (user + system, main thread): API ${http.cpu.layer.toFixed(1)} µs, bare route ${http.cpu.raw.toFixed(1)} µs`,
       );
     }
-    for (const { micros, share, cpu } of http.addedWork) {
+    for (const { label, share, cpu } of http.variants) {
       console.log(
-        `  diagnostic (HTTP) the bare route with ${micros} µs more JavaScript a request: ${(share * 100).toFixed(0)}% of its req/s${cpu === undefined ? "" : `, ${cpu.toFixed(1)} µs of CPU a request`}`,
+        `  diagnostic (HTTP) ${label}: ${(share * 100).toFixed(0)}% of the bare route's req/s${cpu === undefined ? "" : `, ${cpu.toFixed(1)} µs of CPU a request`}`,
       );
     }
     printTable("SQLite (temp file, WAL)", rows);
