@@ -9,6 +9,7 @@ import {
   describeFailure,
   digestOf,
   digestOfHashes,
+  gatherStatistics,
   refuseMismatch,
   rowHash,
   tablesInOrder,
@@ -267,6 +268,7 @@ export async function restoreDump(
         RESTORE_WORDS,
       );
     }
+    await gatherStatistics(tx, progress);
     return { tables: ordered.length, rows: total };
   });
 }

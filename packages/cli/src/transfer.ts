@@ -8,6 +8,7 @@ import {
   type Session,
 } from "@groundwork/db";
 import { migrationsDir, tables } from "@groundwork/domain";
+import { sql } from "drizzle-orm";
 import { madePlace, openDatabaseAt } from "./open.js";
 import { CommandFailure, type Output, UsageError } from "./output.js";
 
@@ -201,10 +202,23 @@ export async function transferRows(
           const b = await digestOf(target, table, hashed("target"));
           refuseMismatch(table.name, a, b, words);
         }
+        await gatherStatistics(target, progress);
         return { tables: ordered.length, rows: total };
       }),
     snapshot,
   );
+}
+
+/**
+ * Has PostgreSQL gather the statistics of the rows just copied, in the copy's transaction, so they
+ * commit with the rows (as pg_dump's documentation advises after a restore). Until autovacuum comes
+ * by, a planner without them takes each table for a few rows: a page of 50 tickets after a cursor
+ * sorted every ticket after it. SQLite plans from its indexes, as for every database the layer opens.
+ */
+export async function gatherStatistics(target: Session, progress: (line: string) => void): Promise<void> {
+  if (target.dialect !== "postgres") return;
+  progress("gathering the query planner's statistics (analyze) …");
+  await target.execute(sql`analyze`);
 }
 
 /** How a database that is not at this code's schema is refused: what it is called, and the advice. */

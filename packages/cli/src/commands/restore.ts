@@ -27,7 +27,9 @@ Either kind restores into either dialect: file:<path> for SQLite, postgres://…
 
 The restore is one transaction: each table is checked to hold as many rows, with the same checksum,
 as the backup before it commits, and a mismatch or failure keeps nothing (a SQLite file or PGlite
-folder the restore made is removed again). Stop the server first.`;
+folder the restore made is removed again). Into PostgreSQL, the planner's statistics are gathered
+(ANALYZE) in the same transaction, so the restored database is queried well at once. Stop the
+server first.`;
 
 export async function restore(args: string[], out: Output): Promise<number> {
   const { positionals } = commandArgs("restore", args, {}, 1);

@@ -16,8 +16,9 @@ The source must be at the schema of this version of the code (groundwork migrate
 target gets the schema first (its pending migrations are applied) and must hold no rows. The copy
 is one transaction: each table is checked to hold as many rows, with the same checksum, as the
 source before it commits, and a mismatch keeps nothing (a SQLite file or PGlite folder the transfer
-made is removed again). The source is only read; stop the server first, so that nothing written
-during the copy is left behind.`;
+made is removed again). Into PostgreSQL, the planner's statistics are gathered (ANALYZE) in the same
+transaction, so the copy is queried well at once. The source is only read; stop the server first,
+so that nothing written during the copy is left behind.`;
 
 export async function transfer(args: string[], out: Output): Promise<number> {
   const { values } = commandArgs("transfer", args, { to: { type: "string" } });
