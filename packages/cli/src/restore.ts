@@ -268,7 +268,7 @@ export async function restoreDump(
         RESTORE_WORDS,
       );
     }
-    await gatherStatistics(tx, progress);
+    await gatherStatistics(tx, ordered, progress);
     return { tables: ordered.length, rows: total };
   });
 }

@@ -202,7 +202,7 @@ export async function transferRows(
           const b = await digestOf(target, table, hashed("target"));
           refuseMismatch(table.name, a, b, words);
         }
-        await gatherStatistics(target, progress);
+        await gatherStatistics(target, ordered, progress);
         return { tables: ordered.length, rows: total };
       }),
     snapshot,
@@ -210,15 +210,21 @@ export async function transferRows(
 }
 
 /**
- * Has PostgreSQL gather the statistics of the rows just copied, in the copy's transaction, so they
+ * Has PostgreSQL gather the statistics of the tables just filled, in the copy's transaction, so they
  * commit with the rows (as pg_dump's documentation advises after a restore). Until autovacuum comes
  * by, a planner without them takes each table for a few rows: a page of 50 tickets after a cursor
- * sorted every ticket after it. SQLite plans from its indexes, as for every database the layer opens.
+ * sorted every ticket after it. Only these tables: others in the database are not the copy's to lock.
+ * SQLite plans from its indexes, as for every database the layer opens.
  */
-export async function gatherStatistics(target: Session, progress: (line: string) => void): Promise<void> {
-  if (target.dialect !== "postgres") return;
+export async function gatherStatistics(
+  target: Session,
+  tables: readonly AnyTable[],
+  progress: (line: string) => void,
+): Promise<void> {
+  if (target.dialect !== "postgres" || tables.length === 0) return;
   progress("gathering the query planner's statistics (analyze) …");
-  await target.execute(sql`analyze`);
+  const names = tables.map((table) => sql.identifier(table.name));
+  await target.execute(sql`analyze ${sql.join(names, sql`, `)}`);
 }
 
 /** How a database that is not at this code's schema is refused: what it is called, and the advice. */
