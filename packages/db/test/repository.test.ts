@@ -605,6 +605,25 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     expect(stored.data).toEqual(mixed);
   });
 
+  it("keeps the statements of the last few bulk inserts, each call binding its own values", async () => {
+    const owner = await newOwner("Bulk");
+    const page = (from: number, rows = 150) =>
+      Array.from({ length: rows }, (_, i) => ({ ownerId: owner.id, title: `B${from + i}`, rank: (from + i) % 1000 }));
+    db.shared.bulk.clear();
+    const first = await itemRepo.createMany(page(0));
+    expect(db.shared.bulk.size).toBe(1);
+    // The same shape and size: the statement kept is run with this page's values.
+    const second = await db.transaction((tx) => tx.repo(items).createMany(page(150)));
+    expect(db.shared.bulk.size).toBe(1);
+    expect(second.map((r) => [r.title, r.rank])).toEqual(page(150).map((r) => [r.title, r.rank]));
+    const stored = await itemRepo.list({ where: { ownerId: owner.id }, sort: "rank", limit: 1000 });
+    expect(stored.data).toEqual([...first, ...second]);
+    // Pages of other sizes each have a statement of their own; only the most recent few are kept.
+    for (let size = 101; size <= 120; size++) await itemRepo.createMany(page(1000 + size * 200, size));
+    expect(db.shared.bulk.size).toBe(8);
+    expect(await itemRepo.count({ ownerId: owner.id })).toBe(300 + (101 + 120) * 10);
+  });
+
   it("returns rows as stored and as a read returns them: uuids in lower case, values copied, database defaults read", async () => {
     const owner = await newOwner("Echo");
     const data = { tags: ["a"], nested: { n: 1 } };

@@ -80,6 +80,7 @@ export class Database extends Session {
     this.shared.disconnected = true;
     this.shared.prepared.clear();
     this.shared.texts.clear();
+    this.shared.bulk.clear();
     await this.closeDriver();
   }
 }
@@ -205,6 +206,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
         sqlite: { client, lock: new Mutex() },
         prepared: new Map(),
         texts: new Map(),
+        bulk: new Map(),
         closed: false,
       };
       return new Database(shared, drizzleSqlite({ client }), target, url, async () => {
@@ -249,6 +251,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
         tables,
         prepared: new Map(),
         texts: new Map(),
+        bulk: new Map(),
         closed: false,
       };
       return new Database(shared, drizzle as unknown as AnyDrizzle, target, url, async () => {
@@ -280,6 +283,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
         tables,
         prepared: new Map(),
         texts: new Map(),
+        bulk: new Map(),
         closed: false,
       };
       return new Database(shared, drizzlePglite({ client }), target, url, async () => {

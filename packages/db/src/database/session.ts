@@ -40,6 +40,12 @@ export interface Shared {
   readonly prepared: Map<string, any>;
   /** PostgreSQL: the SQL text and parameters of statements run on the client itself, by the same keys. */
   readonly texts: Map<string, unknown>;
+  /**
+   * The statements of the last few bulk inserts (more rows than `prepared` and `texts` keep), by the
+   * same keys: a restore, a copy or an import inserts page after page of the same size, and building
+   * a statement of hundreds of rows anew took longer than running it.
+   */
+  readonly bulk: Map<string, unknown>;
   /** Set when `close` begins: from then on, work from outside the transactions in progress is refused. */
   closed: boolean;
   /** Set when `close` closes the connections, once the transactions in progress have finished. */

@@ -149,6 +149,8 @@ const MAX_LIMIT = 10_000;
 const MAX_BOUND_VALUES = 30_000;
 const PREPARED_CACHE_LIMIT = 500;
 const CACHED_INSERT_ROWS = 100;
+/** Bulk insert statements kept (see `Shared.bulk`): one per table being filled is enough. */
+const BULK_STATEMENTS_KEPT = 8;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // biome-ignore lint/suspicious/noExplicitAny: prepared queries of either dialect, executed through `execute` below.
@@ -1111,8 +1113,8 @@ export class Repository<T extends AnyTable> {
       () => {
         if (wholeRows) {
           const extras = wholeRows === true ? [] : wholeRows;
-          const cached = cacheable ? session.shared.prepared.get(key) : undefined;
-          return this.sqliteRows(key, cached, build, values, mode, cacheable, extras) as R;
+          const kept = cacheable ? session.shared.prepared : cache ? undefined : session.shared.bulk;
+          return this.sqliteRows(key, kept, build, values, mode, extras) as R;
         }
         return this.drizzlePrepared(key, build, cacheable)[mode](named(values)) as R;
       },
@@ -1333,15 +1335,15 @@ export class Repository<T extends AnyTable> {
    */
   private sqliteRows(
     key: string,
-    cached: Prepared,
+    /** Where the statement is kept, or undefined for one built anew on every call. */
+    kept: Map<string, unknown> | undefined,
     // biome-ignore lint/suspicious/noExplicitAny: see execute.
     build: (db: PgDatabase<any, any>) => unknown,
     values: Values | InsertValues,
     mode: Mode,
-    cacheable: boolean,
     extras: readonly string[] = [],
   ): Row<T> | Row<T>[] | undefined {
-    let statement = cached as RowStatement | undefined;
+    let statement = kept?.get(key) as RowStatement | undefined;
     if (!statement) {
       // biome-ignore lint/suspicious/noExplicitAny: see execute.
       const query = build(this.session.drizzle as any) as { toSQL(): { sql: string; params: unknown[] } };
@@ -1354,7 +1356,7 @@ export class Repository<T extends AnyTable> {
         params,
         select: /^\s*select\b/i.test(text),
       };
-      if (cacheable) remember(this.session.shared.prepared, key, statement);
+      if (kept) keep(this.session.shared, kept, key, statement);
     }
     const args = argsOf(statement, values);
     if (mode === "run") {
@@ -1400,18 +1402,18 @@ export class Repository<T extends AnyTable> {
     values: Values | InsertValues,
     mode: Mode,
     extras: readonly string[],
-    /** False for one-off statements (large bulk inserts): neither kept here nor prepared on the server. */
+    /** False for bulk inserts: kept among the few in `Shared.bulk`, and not prepared on the server. */
     cache: boolean,
   ): Promise<Row<T> | Row<T>[] | undefined> | typeof NOT_TAKEN {
     const session = this.session;
     // biome-ignore lint/suspicious/noExplicitAny: the Drizzle database or transaction, for its client.
     const drizzle = session.drizzle as any;
-    const texts = session.shared.texts;
-    let statement = texts.get(key) as TextStatement | undefined;
+    const kept = cache ? session.shared.texts : session.shared.bulk;
+    let statement = kept.get(key) as TextStatement | undefined;
     if (!statement) {
       const { sql: text, params } = (build(drizzle) as { toSQL(): { sql: string; params: unknown[] } }).toSQL();
       statement = { text, params, select: /^\s*select\b/i.test(text) };
-      if (cache) remember(texts, key, statement);
+      keep(session.shared, kept, key, statement);
     }
     const client = drizzle.session?.client as PostgresClient | PgliteClient | undefined;
     if (!client || (statement.select && drizzle.$replicas && !session.inTransaction)) return NOT_TAKEN;
@@ -1695,8 +1697,13 @@ function extrasId(extras: Extras): number {
   return id;
 }
 
-function remember<V>(cache: Map<string, V>, key: string, value: V): void {
-  if (cache.size >= PREPARED_CACHE_LIMIT) {
+/** Keeps a statement in `cache`, one of `shared`'s, making room by dropping the oldest. */
+function keep(shared: Session["shared"], cache: Map<string, unknown>, key: string, value: unknown): void {
+  remember(cache, key, value, cache === shared.bulk ? BULK_STATEMENTS_KEPT : PREPARED_CACHE_LIMIT);
+}
+
+function remember<V>(cache: Map<string, V>, key: string, value: V, limit = PREPARED_CACHE_LIMIT): void {
+  if (cache.size >= limit) {
     const oldest = cache.keys().next().value;
     if (oldest !== undefined) cache.delete(oldest);
   }
