@@ -155,6 +155,37 @@ async function* linesOf(file: string): AsyncGenerator<string> {
   }
 }
 
+/** The lines of a file in order, numbered from 1, read as they are asked for. */
+class LineReader {
+  /** The number of the line `next` gave last; 0 before the first. */
+  n = 0;
+  private lines: AsyncGenerator<string>;
+
+  constructor(private readonly file: string) {
+    this.lines = linesOf(file);
+  }
+
+  /** The next line, or undefined at the end of the file. */
+  async next(): Promise<string | undefined> {
+    const { value, done } = await this.lines.next();
+    if (done) return undefined;
+    this.n++;
+    return value;
+  }
+
+  /** Goes back to before the first line. */
+  async restart(): Promise<void> {
+    await this.close();
+    this.lines = linesOf(this.file);
+    this.n = 0;
+  }
+
+  /** Closes the file (also in the middle of it). */
+  async close(): Promise<void> {
+    await this.lines.return(undefined);
+  }
+}
+
 /** What a dump holds, found by reading it once: rows per table, and where each table's lines are. */
 export interface DumpContents {
   rows: number;
@@ -206,71 +237,77 @@ export async function restoreDump(
   const every = options.progressEvery ?? PROGRESS_EVERY;
   const known = dumpTables(definitions);
   const ordered = tablesInOrder(definitions);
-  return db.transaction(async (tx) => {
-    const expected = new Map<string, { rows: number; digest: string }>();
-    let total = 0;
-    for (const definition of ordered) {
-      const span = contents.spans.get(definition.name);
-      const hashes: string[] = [];
-      if (span) {
-        const repo = tx.repo(definition);
-        let page: Record<string, unknown>[] = [];
-        let pageLines: number[] = [];
-        const flush = async () => {
-          try {
-            await repo.createMany(page);
-            // Hashed once written: a value the layer refuses is refused at its line first.
-            for (const row of page) hashes.push(rowHash(row));
-          } catch (error) {
-            throw failureAt(error, pageLines, known.get(definition.name) as DumpTable);
+  const lines = new LineReader(file);
+  return db
+    .transaction(async (tx) => {
+      const expected = new Map<string, { rows: number; digest: string }>();
+      let total = 0;
+      for (const definition of ordered) {
+        const span = contents.spans.get(definition.name);
+        const hashes: string[] = [];
+        if (span) {
+          const repo = tx.repo(definition);
+          let page: Record<string, unknown>[] = [];
+          let pageLines: number[] = [];
+          const flush = async () => {
+            try {
+              await repo.createMany(page);
+              // Hashed once written: a value the layer refuses is refused at its line first.
+              for (const row of page) hashes.push(rowHash(row));
+            } catch (error) {
+              throw failureAt(error, pageLines, known.get(definition.name) as DumpTable);
+            }
+            if (hashes.length % every < page.length) progress(`  ${definition.name}: ${hashes.length} rows …`);
+            page = [];
+            pageLines = [];
+          };
+          // A backup holds each table's rows together, in the order they are written here: the file is
+          // read once, each table from where the one before it stopped. A table whose lines come
+          // earlier in the file than that has it read again from the start.
+          if (span.first <= lines.n) await lines.restart();
+          while (lines.n < span.last) {
+            const text = await lines.next();
+            if (text === undefined) break;
+            const n = lines.n;
+            if (n < span.first) continue;
+            const line = parseLine(text, n, known);
+            if (line?.table.definition !== definition) continue;
+            // The line holds the row as PostgreSQL's driver read it, decoded as the layer decodes those.
+            page.push(
+              rowFromPostgres(
+                definition,
+                line.table.columns.map((column) => line.row[column]),
+              ),
+            );
+            pageLines.push(n);
+            if (page.length === PAGE) await flush();
           }
-          if (hashes.length % every < page.length) progress(`  ${definition.name}: ${hashes.length} rows …`);
-          page = [];
-          pageLines = [];
-        };
-        let n = 0;
-        // A backup holds each table's rows together: read up to its last line, parse only its lines.
-        for await (const text of linesOf(file)) {
-          n++;
-          if (n < span.first) continue;
-          if (n > span.last) break;
-          const line = parseLine(text, n, known);
-          if (line?.table.definition !== definition) continue;
-          // The line holds the row as PostgreSQL's driver read it, decoded as the layer decodes those.
-          page.push(
-            rowFromPostgres(
-              definition,
-              line.table.columns.map((column) => line.row[column]),
-            ),
-          );
-          pageLines.push(n);
-          if (page.length === PAGE) await flush();
+          if (page.length > 0) await flush();
+          const count = contents.counts.get(definition.name) ?? 0;
+          if (hashes.length !== count) {
+            throw new CommandFailure(
+              `${file} changed during the restore (${definition.name}: ${count} rows, then ${hashes.length}): nothing was kept`,
+            );
+          }
+          progress(`  ${definition.name}: ${count} ${count === 1 ? "row" : "rows"}`);
         }
-        if (page.length > 0) await flush();
-        const count = contents.counts.get(definition.name) ?? 0;
-        if (hashes.length !== count) {
-          throw new CommandFailure(
-            `${file} changed during the restore (${definition.name}: ${count} rows, then ${hashes.length}): nothing was kept`,
-          );
-        }
-        progress(`  ${definition.name}: ${count} ${count === 1 ? "row" : "rows"}`);
+        total += hashes.length;
+        expected.set(definition.name, { rows: hashes.length, digest: digestOfHashes(hashes) });
       }
-      total += hashes.length;
-      expected.set(definition.name, { rows: hashes.length, digest: digestOfHashes(hashes) });
-    }
-    progress(`checking every table's count and checksum (${total} rows) …`);
-    for (const definition of ordered) {
-      const restored = await digestOf(tx, definition);
-      refuseMismatch(
-        definition.name,
-        expected.get(definition.name) as { rows: number; digest: string },
-        restored,
-        RESTORE_WORDS,
-      );
-    }
-    await gatherStatistics(tx, ordered, progress);
-    return { tables: ordered.length, rows: total };
-  });
+      progress(`checking every table's count and checksum (${total} rows) …`);
+      for (const definition of ordered) {
+        const restored = await digestOf(tx, definition);
+        refuseMismatch(
+          definition.name,
+          expected.get(definition.name) as { rows: number; digest: string },
+          restored,
+          RESTORE_WORDS,
+        );
+      }
+      await gatherStatistics(tx, ordered, progress);
+      return { tables: ordered.length, rows: total };
+    })
+    .finally(() => lines.close());
 }
 
 /** The failure of writing a page of rows, with the line (or lines) of the dump it came from. */

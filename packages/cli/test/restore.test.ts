@@ -184,6 +184,19 @@ describe.each(testDialects())("groundwork restore on $name", (dialect) => {
     ]);
   });
 
+  it("restores a PostgreSQL backup whose tables come in another order than they are written in", async () => {
+    const { source, file } = await demoBackup("postgres");
+    // Last line first: every table's lines now come before those of the tables it references.
+    const reversed = path.join(cwd, "reversed.jsonl");
+    writeFileSync(reversed, `${readFileSync(file, "utf8").trimEnd().split("\n").reverse().join("\n")}\n`);
+    const target = await created();
+    process.env.DATABASE_URL = target.url;
+    const run = capture();
+    expect(await main(["restore", reversed], run.out), run.errors.join("\n")).toBe(0);
+    expect(run.lines.at(-1)).toMatch(/^restored \d+ rows of \d+ tables; every table's count and checksum match$/);
+    expect((await everything(target.open)).rows).toEqual((await everything(source.open)).rows);
+  });
+
   it("restores the backup of a database with no rows as one: the schema, and nothing in it", async () => {
     const backups: string[] = [];
     for (const kind of KINDS) {
