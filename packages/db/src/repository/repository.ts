@@ -149,8 +149,8 @@ const MAX_LIMIT = 10_000;
 const MAX_BOUND_VALUES = 30_000;
 const PREPARED_CACHE_LIMIT = 500;
 const CACHED_INSERT_ROWS = 100;
-/** Bulk insert statements kept (see `Shared.bulk`): one per table being filled is enough. */
-const BULK_STATEMENTS_KEPT = 8;
+/** Bulk insert statements kept (see `Shared.bulk`): a few, as one of 30,000 values takes 2.5 MB in SQLite. */
+const BULK_STATEMENTS_KEPT = 4;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 // biome-ignore lint/suspicious/noExplicitAny: prepared queries of either dialect, executed through `execute` below.
