@@ -1113,7 +1113,7 @@ export class Repository<T extends AnyTable> {
       () => {
         if (wholeRows) {
           const extras = wholeRows === true ? [] : wholeRows;
-          const kept = cacheable ? session.shared.prepared : cache ? undefined : session.shared.bulk;
+          const kept = cacheable ? session.shared.prepared : session.shared.bulk;
           return this.sqliteRows(key, kept, build, values, mode, extras) as R;
         }
         return this.drizzlePrepared(key, build, cacheable)[mode](named(values)) as R;
@@ -1335,15 +1335,15 @@ export class Repository<T extends AnyTable> {
    */
   private sqliteRows(
     key: string,
-    /** Where the statement is kept, or undefined for one built anew on every call. */
-    kept: Map<string, unknown> | undefined,
+    /** Where the statement is kept: the hot ones, or the few bulk inserts'. */
+    kept: Map<string, unknown>,
     // biome-ignore lint/suspicious/noExplicitAny: see execute.
     build: (db: PgDatabase<any, any>) => unknown,
     values: Values | InsertValues,
     mode: Mode,
     extras: readonly string[] = [],
   ): Row<T> | Row<T>[] | undefined {
-    let statement = kept?.get(key) as RowStatement | undefined;
+    let statement = kept.get(key) as RowStatement | undefined;
     if (!statement) {
       // biome-ignore lint/suspicious/noExplicitAny: see execute.
       const query = build(this.session.drizzle as any) as { toSQL(): { sql: string; params: unknown[] } };
@@ -1356,7 +1356,7 @@ export class Repository<T extends AnyTable> {
         params,
         select: /^\s*select\b/i.test(text),
       };
-      if (kept) keep(this.session.shared, kept, key, statement);
+      keep(this.session.shared, kept, key, statement);
     }
     const args = argsOf(statement, values);
     if (mode === "run") {
