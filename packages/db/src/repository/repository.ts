@@ -1102,6 +1102,7 @@ export class Repository<T extends AnyTable> {
     build: (db: PgDatabase<any, any>) => { prepare: (name: string) => Prepared },
     values: Values | InsertValues,
     mode: Mode,
+    /** False for bulk inserts, whose statements are kept apart, among a few (`Shared.bulk`). */
     cache = true,
     /** The statement returns whole rows (true), or whole rows followed by these extra fields. */
     wholeRows: boolean | readonly string[] = false,
@@ -1113,7 +1114,7 @@ export class Repository<T extends AnyTable> {
       () => {
         if (wholeRows) {
           const extras = wholeRows === true ? [] : wholeRows;
-          const kept = cacheable ? session.shared.prepared : session.shared.bulk;
+          const kept = cache ? session.shared.prepared : session.shared.bulk;
           return this.sqliteRows(key, kept, build, values, mode, extras) as R;
         }
         return this.drizzlePrepared(key, build, cacheable)[mode](named(values)) as R;
