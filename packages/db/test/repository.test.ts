@@ -52,6 +52,20 @@ describe.each(testDialects())("repository on $name", (dialect) => {
     expect(read.big).toBe(2 ** 52 + 1);
   });
 
+  it("gives the rows of one insert distinct UUIDv7 ids that sort in the order they were made", async () => {
+    const owner = await newOwner();
+    const rows = await itemRepo.createMany(
+      Array.from({ length: 300 }, (_, i) => ({ ownerId: owner.id, title: `n${i}` })),
+    );
+    const ids = rows.map((row) => row.id);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(ids).size).toBe(300);
+    expect([...ids].sort()).toEqual(ids);
+    // The first 48 bits are the time of creation in milliseconds.
+    const made = Number.parseInt(ids[0]?.replace("-", "").slice(0, 12) ?? "", 16);
+    expect(Math.abs(made - (rows[0] as { createdAt: Date }).createdAt.getTime())).toBeLessThan(1000);
+  });
+
   it("answers get for a missing row with NotFoundError and find with null", async () => {
     const missing = "01900000-0000-7000-8000-000000000000";
     await expect(itemRepo.get(missing)).rejects.toBeInstanceOf(NotFoundError);

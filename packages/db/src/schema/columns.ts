@@ -144,8 +144,28 @@ const randomWords = {
   },
 };
 const ids = new V7Generator(randomWords);
-/** A new UUIDv7: ids sort by creation time, and are unique without asking the database. */
-const newId = (): string => ids.generate().toString();
+
+const HEX_DIGITS = Array.from("0123456789abcdef", (digit) => digit.charCodeAt(0));
+/** Where the two hex digits of each of a UUID's 16 bytes go in its 36 characters. */
+const DIGIT_AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+/** The characters of the last id made, its four hyphens in place. */
+const idCodes = Array.from("00000000-0000-0000-0000-000000000000", (c) => c.charCodeAt(0));
+
+/**
+ * A new UUIDv7: ids sort by creation time, and are unique without asking the database. The text is
+ * written in one piece: the library's `toString` adds it up a character at a time, 36 strings of
+ * which the last 23 are joins, about 1 KB of garbage an id and three times the time.
+ */
+const newId = (): string => {
+  const bytes = ids.generate().bytes;
+  for (let i = 0; i < 16; i++) {
+    const byte = bytes[i] as number;
+    const at = DIGIT_AT[i] as number;
+    idCodes[at] = HEX_DIGITS[byte >>> 4] as number;
+    idCodes[at + 1] = HEX_DIGITS[byte & 0xf] as number;
+  }
+  return String.fromCharCode(...idCodes);
+};
 
 /**
  * The column kinds. Each maps to the natural type of both dialects:
