@@ -24,6 +24,21 @@ describe("isoString", () => {
   });
 });
 
+describe("isoString, called again", () => {
+  it("writes each date of a sequence right, however often a time repeats or an invalid date comes between", () => {
+    const times = [0, 1, 1_764_633_600_000, 1_764_633_600_001, -62_167_219_200_001, 253_402_300_800_000, Number.NaN];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...times), { maxLength: 40 }), (sequence) => {
+        for (const ms of sequence) {
+          const date = new Date(ms);
+          expect(isoString(date)).toBe(Number.isNaN(ms) ? null : date.toISOString());
+        }
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+});
+
 /** A moment as PostgreSQL writes a timestamptz in UTC: `0099-06-01 12:00:00.25+00`, ` BC` before year 1. */
 function postgresText(ms: number): string {
   const iso = new Date(ms).toISOString();
