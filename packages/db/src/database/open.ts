@@ -9,6 +9,7 @@ import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import type postgres from "postgres";
 import { ConfigurationError, DatabaseUnavailableError } from "../errors/errors.js";
 import type { AnyTable } from "../schema/table.js";
+import { Checkpointer } from "./checkpointer.js";
 import { Mutex } from "./mutex.js";
 import { postgresClient } from "./postgres-client.js";
 import { type AnyDrizzle, Session, type Shared } from "./session.js";
@@ -199,17 +200,19 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
           cause: new Error(`cannot open SQLite database ${target.file}: ${(error as Error).message}`),
         });
       }
+      const checkpointer = target.file === ":memory:" ? undefined : new Checkpointer(client, target.file);
       const shared: Shared = {
         dialect: "sqlite",
         driver: "better-sqlite3",
         tables,
-        sqlite: { client, lock: new Mutex() },
+        sqlite: { client, lock: new Mutex(), checkpointer },
         prepared: new Map(),
         texts: new Map(),
         bulk: new Map(),
         closed: false,
       };
       return new Database(shared, drizzleSqlite({ client }), target, url, async () => {
+        await checkpointer?.stop();
         client.close();
       });
     }

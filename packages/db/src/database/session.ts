@@ -14,6 +14,7 @@ import {
 import { isConnectionLost, mapDriverError, type TableLookup } from "../errors/map-driver-error.js";
 import { Repository } from "../repository/repository.js";
 import type { AnyTable } from "../schema/table.js";
+import type { Checkpointer } from "./checkpointer.js";
 import { Mutex } from "./mutex.js";
 
 export type Dialect = "sqlite" | "postgres";
@@ -33,8 +34,11 @@ export interface Shared {
   readonly dialect: Dialect;
   readonly driver: DriverName;
   readonly tables: TableLookup;
-  /** better-sqlite3 only: the connection and the lock that keeps transactions from interleaving. */
-  readonly sqlite?: { client: BetterSqlite3.Database; lock: Mutex };
+  /**
+   * better-sqlite3 only: the connection, the lock that keeps transactions from interleaving, and for a
+   * file the thread its WAL checkpoints move to once it writes enough to need one.
+   */
+  readonly sqlite?: { client: BetterSqlite3.Database; lock: Mutex; checkpointer?: Checkpointer };
   /** Prepared statements by table and query shape, built from the root connection. */
   // biome-ignore lint/suspicious/noExplicitAny: prepared queries of either dialect.
   readonly prepared: Map<string, any>;
