@@ -506,6 +506,7 @@ export class Session {
       if (this.savepointLock?.locked) this.refuseWaitingOnItself(scopes.getStore());
       try {
         this.assertOpen();
+        sqlite.checkpointer?.noteStatement();
         return sqliteWork();
       } catch (error) {
         throw this.mapError(error);
