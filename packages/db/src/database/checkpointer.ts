@@ -108,7 +108,7 @@ export class Checkpointer {
     worker.unref();
     this.worker = worker;
     worker.once("message", () => {
-      if (!this.stopped) this.client.pragma(`wal_autocheckpoint = ${FALLBACK_PAGES}`);
+      if (!this.stopped) this.autocheckpoint(FALLBACK_PAGES);
     });
     // A thread that fails (it could not open the file, say) leaves the checkpoints to the connection.
     worker.once("error", () => this.fallBack());
@@ -117,7 +117,16 @@ export class Checkpointer {
 
   private fallBack(): void {
     this.worker = undefined;
-    if (!this.stopped && this.client.open) this.client.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_PAGES}`);
+    if (!this.stopped) this.autocheckpoint(SQLITE_DEFAULT_PAGES);
+  }
+
+  /** Sets the WAL size at which the connection checkpoints in its own commits. */
+  private autocheckpoint(pages: number): void {
+    try {
+      if (this.client.open) this.client.pragma(`wal_autocheckpoint = ${pages}`);
+    } catch {
+      // Called from the thread's events: a connection that cannot take the setting keeps its own.
+    }
   }
 
   /** Stops the thread, letting a checkpoint under way finish, before the connection closes. */
