@@ -1,5 +1,6 @@
 import { statSync } from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
 import { Worker } from "node:worker_threads";
 import type BetterSqlite3 from "better-sqlite3";
 
@@ -63,11 +64,15 @@ export class Checkpointer {
   private stopped = false;
   private statements = 0;
 
+  private readonly file: string;
+
   constructor(
     private readonly client: BetterSqlite3.Database,
-    private readonly file: string,
+    file: string,
   ) {
-    this.wal = `${file}-wal`;
+    // Resolved now: the thread opens it later, and the process may have changed its directory by then.
+    this.file = path.resolve(file);
+    this.wal = `${this.file}-wal`;
     this.looking = setInterval(() => this.look(), LOOK_EVERY_MS);
     this.looking.unref();
   }
