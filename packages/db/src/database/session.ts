@@ -500,13 +500,13 @@ export class Session {
   run<R>(sqliteWork: () => R, pgWork: () => Promise<R>): Promise<R> | R {
     const sqlite = this.shared.sqlite;
     if (sqlite) {
+      sqlite.checkpointer?.noteStatement();
       // A transaction is open (or waiting): the only case where this could wait on its caller.
       if (!this.inTransaction && sqlite.lock.locked) return this.runWhenIdle(sqlite.lock, sqliteWork);
       // A savepoint of this transaction is open: refused if called from inside it.
       if (this.savepointLock?.locked) this.refuseWaitingOnItself(scopes.getStore());
       try {
         this.assertOpen();
-        sqlite.checkpointer?.noteStatement();
         return sqliteWork();
       } catch (error) {
         throw this.mapError(error);

@@ -1114,8 +1114,14 @@ export class Repository<T extends AnyTable> {
       () => {
         if (wholeRows) {
           const extras = wholeRows === true ? [] : wholeRows;
-          const kept = cache ? session.shared.prepared : session.shared.bulk;
-          return this.sqliteRows(key, kept, build, values, mode, extras) as R;
+          return this.sqliteRows(
+            key,
+            keptStatements(session.shared, "prepared", cache),
+            build,
+            values,
+            mode,
+            extras,
+          ) as R;
         }
         return this.drizzlePrepared(key, build, cacheable)[mode](named(values)) as R;
       },
@@ -1336,15 +1342,15 @@ export class Repository<T extends AnyTable> {
    */
   private sqliteRows(
     key: string,
-    /** Where the statement is kept: the hot ones, or the few bulk inserts'. */
-    kept: Map<string, unknown>,
+    /** Where the statement is kept: among the hot ones, or the few bulk inserts'. */
+    kept: KeptStatements,
     // biome-ignore lint/suspicious/noExplicitAny: see execute.
     build: (db: PgDatabase<any, any>) => unknown,
     values: Values | InsertValues,
     mode: Mode,
     extras: readonly string[] = [],
   ): Row<T> | Row<T>[] | undefined {
-    let statement = kept.get(key) as RowStatement | undefined;
+    let statement = kept.statements.get(key) as RowStatement | undefined;
     if (!statement) {
       // biome-ignore lint/suspicious/noExplicitAny: see execute.
       const query = build(this.session.drizzle as any) as { toSQL(): { sql: string; params: unknown[] } };
@@ -1357,7 +1363,7 @@ export class Repository<T extends AnyTable> {
         params,
         select: /^\s*select\b/i.test(text),
       };
-      keep(this.session.shared, kept, key, statement);
+      remember(kept.statements, key, statement, kept.limit);
     }
     const args = argsOf(statement, values);
     if (mode === "run") {
@@ -1409,12 +1415,12 @@ export class Repository<T extends AnyTable> {
     const session = this.session;
     // biome-ignore lint/suspicious/noExplicitAny: the Drizzle database or transaction, for its client.
     const drizzle = session.drizzle as any;
-    const kept = cache ? session.shared.texts : session.shared.bulk;
-    let statement = kept.get(key) as TextStatement | undefined;
+    const kept = keptStatements(session.shared, "texts", cache);
+    let statement = kept.statements.get(key) as TextStatement | undefined;
     if (!statement) {
       const { sql: text, params } = (build(drizzle) as { toSQL(): { sql: string; params: unknown[] } }).toSQL();
       statement = { text, params, select: /^\s*select\b/i.test(text) };
-      keep(session.shared, kept, key, statement);
+      remember(kept.statements, key, statement, kept.limit);
     }
     const client = drizzle.session?.client as PostgresClient | PgliteClient | undefined;
     if (!client || (statement.select && drizzle.$replicas && !session.inTransaction)) return NOT_TAKEN;
@@ -1698,9 +1704,17 @@ function extrasId(extras: Extras): number {
   return id;
 }
 
-/** Keeps a statement in `cache`, one of `shared`'s, making room by dropping the oldest. */
-function keep(shared: Session["shared"], cache: Map<string, unknown>, key: string, value: unknown): void {
-  remember(cache, key, value, cache === shared.bulk ? BULK_STATEMENTS_KEPT : PREPARED_CACHE_LIMIT);
+/** One of `Shared`'s statement maps, and how many statements it keeps. */
+interface KeptStatements {
+  statements: Map<string, unknown>;
+  limit: number;
+}
+
+/** Where a statement is kept: among the hot ones (`hot`), or, for a bulk insert, among the few in `Shared.bulk`. */
+function keptStatements(shared: Session["shared"], hot: "prepared" | "texts", cache: boolean): KeptStatements {
+  return cache
+    ? { statements: shared[hot], limit: PREPARED_CACHE_LIMIT }
+    : { statements: shared.bulk, limit: BULK_STATEMENTS_KEPT };
 }
 
 function remember<V>(cache: Map<string, V>, key: string, value: V, limit = PREPARED_CACHE_LIMIT): void {
